@@ -1,0 +1,3 @@
+from igcdesign.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""Counts of a concrete block: params, mult_adds, mem_access and a per-layer breakdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from igcdesign.layers import GroupConv, chain_mem_access, chain_mult_adds, chain_params
+from igcdesign.spec import Block
+
+
+@dataclass(frozen=True)
+class BlockCount:
+    """Everything `igcdesign count` reports about one block on an hw×hw output map."""
+
+    spec: str
+    family: str
+    width: int
+    hw: int
+    params: int
+    mult_adds: int
+    mem_access: int
+    layers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec,
+            "family": self.family,
+            "width": self.width,
+            "hw": self.hw,
+            "params": self.params,
+            "mult_adds": self.mult_adds,
+            "mem_access": self.mem_access,
+            "layers": self.layers,
+        }
+
+
+def layer_row(layer, positions: int) -> dict[str, Any]:
+    """One layer's description and costs."""
+    row: dict[str, Any] = {"kind": layer.kind, "name": layer.name}
+    if isinstance(layer, GroupConv):
+        row.update(cin=layer.cin, cout=layer.cout, groups=layer.groups, k=layer.k)
+    else:
+        row.update(width=layer.width, groups=layer.groups)
+    row.update(
+        params=layer.params(),
+        mult_adds=layer.mult_adds(positions),
+        mem_access=layer.mem_access(positions),
+    )
+    return row
+
+
+def count_block(block: Block, hw: int = 32) -> BlockCount:
+    """Count a block whose convs all produce an hw×hw map (stride 1)."""
+    positions = hw * hw
+    return BlockCount(
+        spec=block.spec,
+        family=block.family,
+        width=block.width,
+        hw=hw,
+        params=chain_params(block.chain),
+        mult_adds=chain_mult_adds(block.chain, positions),
+        mem_access=chain_mem_access(block.chain, positions),
+        layers=[layer_row(layer, positions) for layer in block.chain],
+    )

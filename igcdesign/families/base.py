@@ -1,0 +1,134 @@
+"""What every block family provides: keys, validation, and its chain.
+
+A family's `chain()` is plain arithmetic on its configuration, so the same method builds the
+layers of a concrete block (ints), of a design space (numpy arrays) and of the family's
+symbolic formula (sympy symbols). Validation of concrete values lives apart, in `validate()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from igcdesign.errors import SpecError
+from igcdesign.layers import GroupConv, Permute, is_identity_shuffle
+from igcdesign.spec import Block, parse_int, parse_int_list
+
+Gap = Any  # 's' (interleave), 'i' (identity), an int g (shuffle with g groups) or a tuple permutation
+
+
+def make_chain(
+    widths: Sequence[Any],
+    groups: Sequence[Any],
+    kernels: Sequence[Any],
+    gaps: Sequence[Gap],
+    names: Sequence[str] | None = None,
+    tail: Gap | None = None,
+) -> tuple:
+    """Convs widths[i] → widths[i+1] with groups[i] and kernels[i], a permutation in each gap.
+
+    `tail`, when given, is a permutation after the last conv (IGCV1's permute-back). Shuffles
+    that are decidably the identity (g = 1 or g = C) move no data and are left out.
+    """
+    layers: list = []
+    n = len(groups)
+    for i in range(n):
+        name = names[i] if names else f"conv {i + 1}"
+        layers.append(GroupConv(widths[i], widths[i + 1], groups[i], kernels[i], name=name))
+        gap = gaps[i] if i < n - 1 else tail
+        if gap is None or gap == "i":
+            continue
+        width = widths[i + 1]
+        if isinstance(gap, tuple):
+            layers.append(Permute(width, perm=gap, name="permutation"))
+            continue
+        g = groups[i] if gap == "s" else gap
+        if not is_identity_shuffle(width, g):
+            label = "interleave" if gap == "s" else f"shuffle ({g} groups)"
+            if i == n - 1:
+                label = "permute back"
+            layers.append(Permute(width, g, name=label))
+    return tuple(layers)
+
+
+def check_divides(groups: int, channels: int, what: str) -> None:
+    if channels % groups:
+        raise SpecError(f"{what}: {groups} groups do not divide {channels} channels")
+
+
+class Family:
+    """A block family: `name:key=value,...` with the keys below."""
+
+    name: str = ""
+    summary: str = ""
+    int_keys: tuple[str, ...] = ()
+    list_keys: dict[str, str] = {}  # key → separator
+    required: tuple[str, ...] = ()
+    defaults: dict[str, Any] = {"k": 3}
+
+    # --- parsing -----------------------------------------------------------------
+    def parse(self, items: dict[str, str]) -> dict[str, Any]:
+        """Raw key → value strings into a validated configuration."""
+        known = set(self.int_keys) | set(self.list_keys)
+        config: dict[str, Any] = {}
+        for key, raw in items.items():
+            if key not in known:
+                raise SpecError(
+                    f"unknown key '{key}' for {self.name} (known: {', '.join(sorted(known))})"
+                )
+            if key in self.list_keys:
+                config[key] = self.parse_list(key, raw)
+            else:
+                config[key] = parse_int(raw, f"{self.name} {key}")
+        missing = [k for k in self.required if k not in config]
+        if missing:
+            raise SpecError(f"{self.name} needs {', '.join(missing)}")
+        for key, value in self.defaults.items():
+            config.setdefault(key, value)
+        self.complete(config)
+        self.validate(config)
+        return config
+
+    def parse_list(self, key: str, raw: str) -> tuple:
+        return parse_int_list(raw, self.list_keys[key], f"{self.name} {key}")
+
+    def complete(self, config: dict[str, Any]) -> None:
+        """Fill in values that default to others (e.g. C = ∏K)."""
+
+    def validate(self, config: dict[str, Any]) -> None:
+        """Raise SpecError if the concrete configuration is not a valid block."""
+
+    # --- structure ---------------------------------------------------------------
+    def chain(self, **config: Any) -> tuple:
+        raise NotImplementedError
+
+    def width(self, config: dict[str, Any]) -> Any:
+        return config["C"]
+
+    def spec(self, config: dict[str, Any]) -> str:
+        """The canonical spec string of a configuration."""
+        parts = []
+        for key in (*self.int_keys, *self.list_keys):
+            if key in config and config[key] is not None:
+                value = config[key]
+                if isinstance(value, tuple):
+                    value = self.list_keys[key].join(str(v) for v in value)
+                parts.append(f"{key}={value}")
+        return f"{self.name}:{','.join(parts)}"
+
+    def block(self, config: dict[str, Any]) -> Block:
+        return Block(
+            family=self.name,
+            config=dict(config),
+            chain=self.chain(**config),
+            width=self.width(config),
+            spec=self.spec(config),
+        )
+
+    def make(self, **values: Any) -> Block:
+        """A block from keyword values (ints), validated as a parsed spec would be."""
+        config = {k: v for k, v in values.items() if v is not None}
+        for key, value in self.defaults.items():
+            config.setdefault(key, value)
+        self.complete(config)
+        self.validate(config)
+        return self.block(config)

@@ -1,0 +1,85 @@
+"""Block specs: 'family:key=value,key=value' → a validated :class:`Block`.
+
+Values are positive integers, or lists of them joined by 'x' (IGCV2's K) or '/' (chain's
+W, G, k, P). Nothing is evaluated: every value is matched against a digits-only pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from igcdesign.errors import SpecError
+
+MAX_DIGITS = 15
+_INT = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def parse_int(text: str, what: str) -> int:
+    """A positive integer written in plain digits, or SpecError."""
+    text = text.strip()
+    if not _INT.fullmatch(text):
+        if re.fullmatch(r"[0-9]+", text):
+            raise SpecError(f"{what}: '{text}' is too large (at most {MAX_DIGITS} digits)")
+        raise SpecError(f"{what}: '{text}' is not a positive integer")
+    value = int(text)
+    if value <= 0:
+        raise SpecError(f"{what}: must be positive, got {value}")
+    return value
+
+
+def parse_int_list(text: str, sep: str, what: str) -> tuple[int, ...]:
+    """Positive integers joined by `sep`, e.g. '1x8x8'."""
+    if not text:
+        raise SpecError(f"{what}: empty list")
+    return tuple(parse_int(part, what) for part in text.split(sep))
+
+
+def split_spec(text: str) -> tuple[str, dict[str, str]]:
+    """'family:k=v,k=v' → (family, {k: v}) with keys checked for duplicates; values unparsed."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("empty block spec (expected family:key=value,...)")
+    text = text.strip()
+    family, sep, rest = text.partition(":")
+    family = family.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", family):
+        raise SpecError(f"malformed spec '{text}': expected family:key=value,...")
+    items: dict[str, str] = {}
+    if sep and rest.strip():
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            key = key.strip()
+            if not eq or not _KEY.fullmatch(key) or not value.strip():
+                raise SpecError(f"malformed item '{item.strip()}' in '{text}': expected key=value")
+            if key in items:
+                raise SpecError(f"duplicate key '{key}' in '{text}'")
+            items[key] = value.strip()
+    return family, items
+
+
+@dataclass(frozen=True)
+class Block:
+    """A concrete block: its family, its configuration, and the chain that every tool reads."""
+
+    family: str
+    config: dict[str, Any]
+    chain: tuple
+    width: int
+    spec: str
+
+    def params(self) -> int:
+        from igcdesign.layers import chain_params
+
+        return chain_params(self.chain)
+
+
+def parse_block(text: str) -> Block:
+    """Parse and validate a block spec of any family (see DESIGN.md §3)."""
+    from igcdesign.families import get_family
+
+    family_name, items = split_spec(text)
+    family = get_family(family_name)
+    config = family.parse(items)
+    return family.block(config)
