@@ -6,3 +6,14 @@ this ``__init__`` stays light so that ``import igcdesign.probe`` never imports t
 """
 
 INSTALL_HINT = "the probe needs PyTorch: pip install 'igcdesign[probe]' (torch==2.13.0)"
+
+
+def require_torch():
+    """Import torch, or raise IGCError with one line on how to install the extra."""
+    from igcdesign.errors import IGCError
+
+    try:
+        import torch
+    except ImportError:
+        raise IGCError(INSTALL_HINT) from None
+    return torch

@@ -1,0 +1,71 @@
+"""`igcdesign probe SPEC [SPEC ...]`: build the real blocks in PyTorch and time them.
+
+torch is imported inside the command body only (and only through igcdesign.probe), so that
+`igcdesign --help` and every other command work without it.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from igcdesign.errors import IGCError
+from igcdesign.options import HW_OPTION, JSON_OPTION
+
+
+def parse_batches(values: list[str]) -> tuple[int, ...]:
+    """'--batch 1 --batch 32' or '--batch 1,32' → (1, 32); IGCError for anything not a positive int."""
+    batches: list[int] = []
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            if not part.isdigit() or int(part) < 1:
+                raise IGCError(f"--batch: '{part}' is not a positive integer")
+            if int(part) not in batches:
+                batches.append(int(part))
+    return tuple(batches)
+
+
+def probe(
+    specs: List[str] = typer.Argument(..., help="Block specs to build and time, e.g. igcv1:L=4,M=32 dwsep:C=64."),
+    hw: int = HW_OPTION,
+    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="Batch size(s): repeat the option or give 1,32."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (cuda when a GPU is available)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads (default: torch's, usually the physical cores)."),
+    channels_last: bool = typer.Option(False, "--channels-last", help="Run modules and inputs in channels-last (NHWC) layout."),
+    dtype: str = typer.Option("float32", "--dtype", help="float32, bfloat16 or float16 (where the device runs it)."),
+    baseline: str = typer.Option(
+        "auto", "--baseline",
+        help="Spec to compare against; 'auto' = widest regular conv with params ≤ the first spec's; 'none' for no baseline.",
+    ),
+    min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange)."),
+    bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Build each block in PyTorch, check its parameters, and time it against a baseline conv."""
+    from igcdesign.probe import require_torch
+
+    batches = parse_batches(batch)
+    require_torch()
+    from igcdesign.output import emit_json
+    from igcdesign.probe.measure import AUTO, ProbeSettings
+    from igcdesign.probe.measure import probe as run_probe
+
+    settings = ProbeSettings(
+        hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
+        channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu,
+    )
+    base = None if baseline.strip().lower() == "none" else (AUTO if baseline.strip().lower() == AUTO else baseline)
+    if json_:
+        emit_json(run_probe(specs, settings, baseline=base))
+        return
+    from igcdesign.probe.render import progress_bar, render_probe
+
+    with progress_bar() as progress:
+        document = run_probe(specs, settings, baseline=base, progress=progress)
+    render_probe(document)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe")(probe)

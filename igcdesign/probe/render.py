@@ -1,0 +1,62 @@
+"""Rich output of `igcdesign probe`: a progress bar on stderr and the results table."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from igcdesign.probe.measure import Progress
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A transient rich progress bar on stderr; yields the callback that `probe` calls."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
+    bar = RichProgress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int, label: str) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, description=label)
+
+    with bar:
+        yield update
+
+
+def render_probe(document: dict[str, Any]) -> None:
+    """The measurements as a table, with device, torch, threads and dtype above it."""
+    from rich.table import Table
+
+    from igcdesign.output import console, fmt_float, group_digits
+
+    out = console()
+    out.print(
+        f"[bold]{document['device']}[/bold] · torch {document['torch']} · {document['threads']} threads · "
+        f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · output map "
+        f"{document['hw']}×{document['hw']}"
+    )
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("spec", overflow="fold", min_width=18)
+    for name in ("batch", "params", "mult_adds", "ms", "IQR ms", "GMAC/s", "× base"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in document["results"]:
+        params = group_digits(row["params_symbolic"])
+        if row["params_torch"] != row["params_symbolic"]:
+            params += f" (torch {group_digits(row['params_torch'])})"
+        ratio = row["ratio_to_baseline"]
+        table.add_row(
+            row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""),
+            str(row["batch"]), params, group_digits(row["mult_adds"]),
+            fmt_float(row["latency_ms"], 3), fmt_float(row["iqr_ms"], 3), fmt_float(row["gmacs"], 1),
+            fmt_float(ratio, 2) if ratio is not None else "–",
+        )
+    out.print(table)
+    out.print("[dim]ms: median latency per call over blocked_autorange blocks; mult_adds per sample; "
+              "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch[/dim]")

@@ -1,0 +1,65 @@
+"""Timing one module on one input: warm-up, then torch.utils.benchmark's blocked_autorange."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from igcdesign.probe.device import synchronize
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call: the median and interquartile range over blocks of calls."""
+
+    median_s: float
+    iqr_s: float
+    blocks: int
+    calls_per_block: int
+
+    @property
+    def latency_ms(self) -> float:
+        return self.median_s * 1e3
+
+    @property
+    def iqr_ms(self) -> float:
+        return self.iqr_s * 1e3
+
+
+def warm_up(module, x, device: str, *, min_calls: int = 2, min_time: float = 0.05) -> None:
+    """Call the module until at least `min_calls` calls and `min_time` seconds have passed."""
+    start = time.perf_counter()
+    calls = 0
+    while calls < min_calls or time.perf_counter() - start < min_time:
+        module(x)
+        calls += 1
+        if calls >= 1000:
+            break
+    synchronize(device)
+
+
+def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2) -> Timing:
+    """Median and IQR of `module(x)` under inference_mode with `threads` intra-op threads.
+
+    blocked_autorange runs the call in blocks and synchronises the accelerator around its
+    timer, so CUDA kernels are waited for; num_threads is passed explicitly (it defaults to 1).
+    """
+    import torch
+    from torch.utils.benchmark import Timer
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.inference_mode():
+            warm_up(module, x, device)
+            timer = Timer(stmt="module(x)", globals={"module": module, "x": x}, num_threads=threads)
+            measurement = timer.blocked_autorange(min_run_time=min_time)
+            synchronize(device)
+    finally:
+        torch.set_num_threads(previous)
+    return Timing(
+        median_s=float(measurement.median),
+        iqr_s=float(measurement.iqr),
+        blocks=len(measurement.times),
+        calls_per_block=int(measurement.number_per_run),
+    )
