@@ -21,3 +21,39 @@ def render_count(result: BlockCount) -> None:
     table.add_section()
     table.add_row("total", "", f"{result.params:,}", f"{result.mult_adds:,}", f"{result.mem_access:,}", style="bold")
     console().print(table)
+
+
+def _config_text(config: dict | None) -> str:
+    if not config:
+        return ""
+    parts = []
+    for key, value in config.items():
+        if isinstance(value, (list, tuple)):
+            value = "x".join(str(v) for v in value)
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+def _bound_text(bound: dict) -> str:
+    width = bound.get("width")
+    if not width:
+        return "–"
+    text = f"{width:,.2f}"
+    details = [f"{key}={value:,.2f}" for key, value in bound.items() if key != "width" and value is not None]
+    return text + (f" at {', '.join(details)}" if details else "")
+
+
+def render_widest(budget: int, kernel: int, results) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Widest blocks within {budget:,} params, {kernel}×{kernel} kernels")
+    for col, justify in (("family", "left"), ("width", "right"), ("config", "left"), ("params", "right"),
+                         ("× regular", "right"), ("continuous bound", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for r in results:
+        if r.width is None:
+            table.add_row(r.family, "–", r.note or "", "–", "–", _bound_text(r.bound), style="dim")
+            continue
+        ratio = f"{r.ratio_to_regular:.2f}" if r.ratio_to_regular else "–"
+        table.add_row(r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound))
+    console().print(table)
