@@ -1,0 +1,136 @@
+"""Writing files the way every igcdesign command must: checked first, atomically, reproducibly.
+
+- :func:`check_out` refuses an output path with an unknown suffix or in a missing directory
+  (IGCError, so the CLI exits 2 before any work is done).
+- :func:`atomic_write_text` / :func:`atomic_writer` write a temporary file in the same
+  directory and rename it over the target, so an interrupted or failed write leaves no partial
+  file behind.
+- :func:`save_figure` saves a matplotlib figure without dates or version stamps.
+- :func:`markdown_table` renders rows as a GitHub markdown table (no extra dependency).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from igcdesign.errors import IGCError
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_out(path: str | Path, suffixes: Sequence[str], what: str = "--out") -> Path:
+    """`path` as a Path if its suffix is one of `suffixes` and its directory exists, else IGCError."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in suffixes:
+        shown = f"'{p.suffix}'" if p.suffix else "no suffix"
+        raise IGCError(f"{what} {p}: {shown} is not one of {', '.join(suffixes)}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise IGCError(f"{what} {p}: directory '{parent}' does not exist")
+    if p.is_dir():
+        raise IGCError(f"{what} {p}: is a directory")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
+    """Open a temporary file next to `path`; on success rename it to `path`, on error remove it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    with atomic_writer(path) as handle:
+        handle.write(text)
+
+
+def atomic_save(path: Path, save) -> None:
+    """Call save(tmp_path) for a temporary path next to `path`, then rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    try:
+        save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_figure(fig, path: Path) -> None:
+    """Save a figure by suffix (.png/.svg/.pdf) with no dates or software stamps, atomically."""
+    import matplotlib
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}[fmt]
+    with matplotlib.rc_context({"svg.hashsalt": "igcdesign", "svg.fonttype": "path"}):
+        atomic_save(path, lambda tmp: fig.savefig(tmp, format=fmt, metadata=metadata, dpi=120, bbox_inches="tight"))
+
+
+def listing(out: Path) -> list[str]:
+    """Names of the plain files in a directory."""
+    return sorted(p.name for p in Path(out).iterdir() if p.is_file())
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1e4 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return "" if value is None else str(value).replace("|", "\\|")
+
+
+def markdown_table(rows: Sequence[dict], columns: Sequence[str], headers: Sequence[str] | None = None,
+                   bold: Sequence[bool] | None = None) -> str:
+    """A GitHub markdown table of `columns` of `rows`; rows with bold[i] True are set in bold."""
+    headers = list(headers or columns)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---:" if _numeric(rows, c) else "---" for c in columns) + "|"]
+    for i, row in enumerate(rows):
+        cells = [_cell(row.get(c)) for c in columns]
+        if bold and bold[i]:
+            cells = [f"**{c}**" if c else c for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _numeric(rows: Sequence[dict], column: str) -> bool:
+    values = [r.get(column) for r in rows if r.get(column) is not None and r.get(column) != ""]
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def write_csv(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
+    """Rows (dicts) as CSV with the given columns, atomically, '\\n' line ends, floats to 6 digits."""
+    import csv
+
+    def fmt(v: Any) -> Any:
+        if isinstance(v, bool):
+            return int(v)
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        return "" if v is None else v
+
+    with atomic_writer(Path(path)) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([fmt(row.get(c)) for c in columns])
