@@ -38,7 +38,7 @@ class OneLineErrorGroup(TyperGroup):
             _fail(e.format_message())
         except _click.exceptions.ClickException as e:
             _fail(e.format_message())
-        except _click.exceptions.Abort:
+        except typer.Abort:
             _fail("aborted")
         except BrokenPipeError:
             sys.exit(1)

@@ -23,7 +23,7 @@ def dwsep_params(C, k):
 
 def dwsep_C_root(k, T):
     """Real width C of a depthwise-separable unit with exactly T weights."""
-    return -1/2*k**2 + (1/2)*math.sqrt(4*T + k**4)
+    return 2*T/(k**2 + math.sqrt(4*T + k**4))
 
 
 def igcv1_params(L, M, k):
@@ -33,7 +33,7 @@ def igcv1_params(L, M, k):
 
 def igcv1_L_root(M, k, T):
     """Real L at which an IGCV1 block with M has exactly T weights."""
-    return -1/2*M*k**2 + (1/2)*math.sqrt(M**3*k**4 + 4*T)/math.sqrt(M)
+    return 2*T/(math.sqrt(M)*math.sqrt(M**3*k**4 + 4*T) + M**2*k**2)
 
 
 def igcv1_bound_width(T, k):
@@ -83,7 +83,7 @@ def igcv3_params(C, t, G1, G2, k, C_out):
 
 def igcv3_C_root(k, t, G1, G2, T):
     """Real width C of an IGCV3 block (C_out = C) with exactly T weights."""
-    return (1/2)*(math.sqrt(G1)*math.sqrt(G2)*math.sqrt(G1*G2*k**4*t + 4*G1*T + 4*G2*T) - G1*G2*k**2*math.sqrt(t))/(math.sqrt(t)*(G1 + G2))
+    return 2*T/(k**2*t + math.sqrt(t)*math.sqrt(G1*G2*k**4*t + 4*G1*T + 4*G2*T)/(math.sqrt(G1)*math.sqrt(G2)))
 
 
 def igcv3_paths(C, t, G1, G2):

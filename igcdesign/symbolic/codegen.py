@@ -13,7 +13,7 @@ import sympy as sp
 
 from igcdesign.layers import GroupConv
 from igcdesign.symbolic import symbols as sy
-from igcdesign.symbolic.derivations import _positive_root, derive_igcv1, derive_igcv2, derive_igcv3
+from igcdesign.symbolic.derivations import derive_igcv1, quadratic_root, derive_igcv2, derive_igcv3
 from igcdesign.symbolic.expressions import family_costs
 
 TARGET = Path(__file__).resolve().parents[1] / "formulas.py"
@@ -58,10 +58,10 @@ def generate() -> str:
     Kb = sp.Symbol("K", positive=True)
     parts = [HEADER]
     parts.append(integer_function("regular_params", (C, k), regular, "Weights of a regular k×k conv of width C."))
-    parts.append(float_function("regular_C_root", (k, T), _positive_root(regular - T, C),
+    parts.append(float_function("regular_C_root", (k, T), quadratic_root(regular - T, C),
                                 "Real width C of a regular conv with exactly T weights."))
     parts.append(integer_function("dwsep_params", (C, k), dwsep, "Weights of a depthwise-separable unit."))
-    parts.append(float_function("dwsep_C_root", (k, T), _positive_root(dwsep - T, C),
+    parts.append(float_function("dwsep_C_root", (k, T), quadratic_root(dwsep - T, C),
                                 "Real width C of a depthwise-separable unit with exactly T weights."))
     parts.append(integer_function("igcv1_params", (L, M, k), v1.results["params"], "Weights of an IGCV1 block."))
     parts.append(float_function("igcv1_L_root", (M, k, T), v1.results["L_root"],

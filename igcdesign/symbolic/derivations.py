@@ -45,6 +45,18 @@ def _positive_root(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     return roots[0]
 
 
+def quadratic_root(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """The positive root of a quadratic a·x² + b·x + c (b ≥ 0, c < 0), written −2c / (b + √(b² − 4ac)).
+
+    The same root as the textbook formula, without its cancellation when b² ≫ 4ac, so the
+    generated float code stays accurate at any budget.
+    """
+    a, b, c = sp.Poly(sp.expand(expr), var).all_coeffs()
+    root = -2 * c / (b + sp.sqrt(sp.factor(b**2 - 4 * a * c)))
+    _confirm(sp.radsimp(root - _positive_root(expr, var)), f"stable root in {var}")
+    return root
+
+
 def derive_igcv1() -> Derivation:
     """T = G²(S/L + 1/M); G > C iff L/(L−1) < M·S; widest at L = M·S; G_max = (T/(2√S))^(2/3)."""
     L, M, S, T, G, C = sy.L, sy.M, sy.S, sy.T, sy.G, sy.C
@@ -80,7 +92,7 @@ def derive_igcv1() -> Derivation:
     d.add("… at", sp.Eq(M, M_of_G.subs(G, G_max)))
     d.results.update(
         params=params,
-        L_root=_positive_root(params - T, L),
+        L_root=quadratic_root(params - T, L),
         bound_width=G_max,
         bound_M=M_of_G.subs(G, G_max),
         bound_L=best_L.subs(M, M_of_G.subs(G, G_max)),
@@ -158,7 +170,7 @@ def derive_igcv3() -> Derivation:
     d.add("MobileNetV2 (G1 = G2 = 1)", sp.Eq(T, (Cint * per_channel).subs({G1: 1, G2: 1})))
     square = params.subs(Cout, C)
     d.results.update(params=params, paths=paths, super_channels=G1 * G2,
-                     C_root=_positive_root(square - T, C))
+                     C_root=quadratic_root(square - T, C))
     return d
 
 

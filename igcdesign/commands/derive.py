@@ -1,0 +1,51 @@
+"""`igcdesign derive igcv1|igcv2|igcv3`: the papers' results, derived step by step by sympy."""
+
+from __future__ import annotations
+
+import typer
+
+from igcdesign.errors import IGCError
+from igcdesign.options import JSON_OPTION
+
+DERIVABLE = ("igcv1", "igcv2", "igcv3")
+
+
+def derive(
+    family: str = typer.Argument(..., help="igcv1, igcv2 or igcv3."),
+    latex: bool = typer.Option(False, "--latex", help="Print each step as LaTeX (for papers)."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Show a family's derivation step by step: pretty for people, LaTeX for papers."""
+    name = family.strip().lower()
+    if name not in DERIVABLE:
+        raise IGCError(f"unknown family '{family}' (derivations exist for {', '.join(DERIVABLE)})")
+    import sympy as sp
+
+    from igcdesign.symbolic.derivations import DERIVATIONS
+
+    derivation = DERIVATIONS[name]()
+    if json_:
+        from igcdesign.output import emit_json
+
+        emit_json({
+            "family": name,
+            "steps": [
+                {"title": s.title, "text": sp.sstr(s.expr), "latex": sp.latex(s.expr), "note": s.note}
+                for s in derivation.steps
+            ],
+        })
+        return
+    from igcdesign.output import console
+
+    out = console()
+    out.print(f"[bold]{name.upper()} derivation[/bold]")
+    for i, step in enumerate(derivation.steps, 1):
+        out.print(f"\n[bold]{i}.[/bold] {step.title}")
+        body = sp.latex(step.expr) if latex else sp.pretty(step.expr, use_unicode=True)
+        out.print(body, markup=False, highlight=False)
+        if step.note:
+            out.print(f"   [dim]{step.note}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("derive")(derive)

@@ -1,0 +1,107 @@
+"""The symbolic formulas, the generated module and the integer chain counts agree."""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from igcdesign import formulas
+from igcdesign.counting import count_block
+from igcdesign.families import FAMILIES
+from igcdesign.layers import chain_params
+from igcdesign.symbolic import codegen
+from igcdesign.symbolic import symbols as sy
+from igcdesign.symbolic.derivations import DERIVATIONS
+from igcdesign.symbolic.expressions import family_chain, family_costs
+
+
+def test_generated_module_is_up_to_date():
+    """Regenerating igcdesign/formulas.py from the derivations gives the committed file."""
+    assert codegen.generate() == codegen.TARGET.read_text()
+
+
+def test_every_derivation_runs_and_has_steps():
+    for name, derive in DERIVATIONS.items():
+        d = derive()
+        assert d.family == name and len(d.steps) >= 5
+
+
+def test_igcv1_results_are_the_papers():
+    """IGCV1 paper §3: T = G²(S/L + 1/M), optimum L = M·S, G_max = (T/(2√S))^(2/3)."""
+    d = DERIVATIONS["igcv1"]()
+    L, M, S, T = sy.L, sy.M, sy.S, sy.T
+    assert sp.simplify(d.results["params"] - (L * M) ** 2 * (S / L + 1 / M)) == 0
+    assert sp.simplify(d.results["bound_width"] - (T / (2 * sp.sqrt(S))) ** sp.Rational(2, 3)) == 0
+    assert sp.simplify(d.results["bound_L"] - d.results["bound_M"] * S) == 0
+
+
+def test_igcv2_results_are_the_papers():
+    """IGCV2 paper: L = ln(SC), Q_min = e·C·ln(SC); channel-wise: L − 1 = ln C."""
+    d = DERIVATIONS["igcv2"]()
+    C, S = sy.C, sy.S
+    assert sp.simplify(d.results["best_L"] - sp.log(S * C)) == 0
+    assert sp.simplify(sp.expand_log(d.results["min_params"] - sp.E * C * sp.log(S * C), force=True)) == 0
+    assert sp.simplify(d.results["best_n"] - sp.log(C)) == 0
+
+
+def test_igcv3_results_are_the_papers():
+    """IGCV3 paper: params = C_int(C/G1 + S + C_out/G2), C_int/(G1·G2) paths, G1·G2 super-channels."""
+    d = DERIVATIONS["igcv3"]()
+    C, S, t, G1, G2, Cout = sy.C, sy.S, sy.t, sy.G1, sy.G2, sy.Cout
+    assert sp.simplify(d.results["params"] - t * C * (C / G1 + S + Cout / G2)) == 0
+    assert sp.simplify(d.results["paths"] - t * C / (G1 * G2)) == 0
+
+
+configs = {
+    "regular": st.fixed_dictionaries({"C": st.integers(1, 300), "k": st.integers(1, 7)}),
+    "dwsep": st.fixed_dictionaries({"C": st.integers(1, 300), "k": st.integers(1, 7)}),
+    "igcv1": st.fixed_dictionaries({"L": st.integers(1, 60), "M": st.integers(1, 60), "k": st.integers(1, 7)}),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), family=st.sampled_from(sorted(configs)), hw=st.integers(1, 64))
+def test_symbolic_costs_equal_integer_counts(data, family, hw):
+    """The family's sympy formulas, at integer values, equal the concrete block's counts."""
+    config = data.draw(configs[family])
+    block = FAMILIES[family].make(**config)
+    counted = count_block(block, hw)
+    costs = family_costs(family)
+    symbols = {getattr(sy, key): value for key, value in config.items()}
+    symbols[sy.P] = hw * hw
+    assert costs["params"].subs(symbols) == counted.params
+    assert costs["mult_adds"].subs(symbols) == counted.mult_adds
+    # The symbolic chain assumes every shuffle moves data; compare where the block agrees.
+    symbolic_shuffles = sum(layer.kind == "permute" for layer in family_chain(family))
+    if sum(layer.kind == "permute" for layer in block.chain) == symbolic_shuffles:
+        assert costs["mem_access"].subs(symbols) == counted.mem_access
+
+
+@settings(max_examples=100, deadline=None)
+@given(C=st.integers(1, 50), t=st.integers(1, 8), g1=st.sampled_from([1, 2, 4]), g2=st.sampled_from([1, 2, 4]),
+       k=st.integers(1, 5))
+def test_generated_integer_functions_equal_chain_counts(C, t, g1, g2, k):
+    C = C * g1 * g2
+    assert formulas.regular_params(C, k) == chain_params(FAMILIES["regular"].chain(C=C, k=k))
+    assert formulas.dwsep_params(C, k) == chain_params(FAMILIES["dwsep"].chain(C=C, k=k))
+    assert formulas.igcv1_params(g1 + 1, t, k) == chain_params(FAMILIES["igcv1"].chain(L=g1 + 1, M=t, k=k))
+    assert formulas.igcv3_params(C, t, g1, g2, k, C) == chain_params(
+        FAMILIES["igcv3"].chain(C=C, t=t, G1=g1, G2=g2, k=k, Cout=C))
+    assert formulas.igcv3_paths(C, t, g1, g2) * g1 * g2 == t * C
+    assert formulas.igcv2_layer_params(C, g1, k) == C * g1 * k * k
+
+
+@settings(max_examples=100, deadline=None)
+@given(T=st.integers(10, 10**15), M=st.integers(1, 10**4), k=st.integers(1, 7))
+def test_generated_roots_solve_their_equations(T, M, k):
+    L = formulas.igcv1_L_root(M, k, T)
+    assert math.isclose(M * L * L + L * M * M * k * k, T, rel_tol=1e-6)
+    C = formulas.regular_C_root(k, T)
+    assert math.isclose(C * C * k * k, T, rel_tol=1e-9)
+    width = formulas.igcv1_bound_width(T, k)
+    Lb, Mb = formulas.igcv1_bound_L(T, k), formulas.igcv1_bound_M(T, k)
+    assert math.isclose(Lb * Mb, width, rel_tol=1e-9)
+    assert math.isclose(formulas.igcv1_params(Lb, Mb, k), T, rel_tol=1e-9)
