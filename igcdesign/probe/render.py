@@ -45,7 +45,7 @@ def render_probe(document: dict[str, Any]) -> None:
     table = Table(show_header=True, header_style="bold")
     table.add_column("spec", overflow="fold", min_width=18)
     for name in ("batch", "params", "mult_adds", "ms", "IQR ms", "GMAC/s", "× base"):
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name, justify="right")
     for row in document["results"]:
         params = group_digits(row["params_symbolic"])
         if row["params_torch"] != row["params_symbolic"]:

@@ -98,28 +98,12 @@ def resolve_target(text: str, hw: int) -> Target:
 
 
 def regular_baseline_spec(budget: int, k: int) -> str:
-    """The widest regular k×k conv whose params do not exceed `budget` (at least C = 1).
+    """The widest regular k×k conv whose params do not exceed `budget` (C = 1 if none fits).
 
-    Counts come from the regular family's chain (no formula retyped); the width is found by
-    doubling then bisection, since params grow with C.
+    The search is igcdesign.search.widest_regular (the same one `widest` reports).
     """
     from igcdesign.families import get_family
-    from igcdesign.layers import chain_params
+    from igcdesign.search import widest_regular
 
-    family = get_family("regular")
-
-    def params(c: int) -> int:
-        return chain_params(family.chain(C=c, k=k))
-
-    if params(1) > budget:
-        return family.spec({"C": 1, "k": k})
-    lo, hi = 1, 2
-    while params(hi) <= budget:
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if params(mid) <= budget:
-            lo = mid
-        else:
-            hi = mid
-    return family.spec({"C": lo, "k": k})
+    result = widest_regular(budget, k)
+    return result.spec if result.spec else get_family("regular").spec({"C": 1, "k": k})

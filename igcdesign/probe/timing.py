@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 from igcdesign.probe.device import synchronize
@@ -50,7 +51,9 @@ def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2) 
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), warnings.catch_warnings():
+            # even kernels use padding='same', which warns about an extra padded copy: that is measured
+            warnings.filterwarnings("ignore", message="Using padding='same'")
             warm_up(module, x, device)
             timer = Timer(stmt="module(x)", globals={"module": module, "x": x}, num_threads=threads)
             measurement = timer.blocked_autorange(min_run_time=min_time)
