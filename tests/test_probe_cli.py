@@ -81,6 +81,7 @@ def test_explicit_baseline_and_options(cli):
         (("--dtype", "float64"), "--dtype"),
         (("--threads", "0"), "--threads"),
         (("--min-time", "0"), "--min-time"),
+        (("--rounds", "0"), "--rounds"),
         (("--baseline", "regular:C=0"), "positive"),
     ],
 )
@@ -124,6 +125,16 @@ def test_measure_specs_and_progress():
                          baseline=None, progress=lambda *a: calls.append(a))
     assert [(r["batch"], r["ratio_to_baseline"]) for r in rows] == [(1, None), (3, None)]
     assert [c[0] for c in calls] == [0, 1, 2] and all(c[1] == 2 for c in calls)
+
+
+def test_rounds_keep_the_least_disturbed():
+    calls = []
+    rows = measure_specs(["dwsep:C=4"], hw=4, batch=2, threads=1, min_time=0.01, rounds=3,
+                         baseline="regular:C=2", progress=lambda *a: calls.append(a))
+    assert len(rows) == 2 and [c[0] for c in calls] == list(range(7))
+    for row in rows:
+        assert len(row["round_medians_ms"]) == 3 and row["latency_ms"] == min(row["round_medians_ms"])
+    assert rows[0]["ratio_to_baseline"] == 1.0
 
 
 def test_baseline_is_widest_regular_by_brute_force():

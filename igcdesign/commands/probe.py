@@ -40,6 +40,7 @@ def probe(
         help="Spec to compare against; 'auto' = widest regular conv with params ≤ the first spec's; 'none' for no baseline.",
     ),
     min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange)."),
+    rounds: int = typer.Option(1, "--rounds", help="Measure everything N times, round after round; keep each row's least disturbed round."),
     bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -54,7 +55,7 @@ def probe(
 
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
-        channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu,
+        channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu, rounds=rounds,
     )
     base = None if baseline.strip().lower() == "none" else (AUTO if baseline.strip().lower() == AUTO else baseline)
     if json_:

@@ -6,6 +6,7 @@ and ``space --measure``); :func:`probe` returns the whole JSON document of ``igc
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -31,6 +32,7 @@ class ProbeSettings:
     min_time: float = 0.2
     bn: bool = False
     relu: bool = False
+    rounds: int = 1
 
 
 def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
@@ -46,6 +48,8 @@ def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
     for b in settings.batches:
         if not 1 <= b <= MAX_BATCH:
             raise IGCError(f"--batch must be between 1 and {MAX_BATCH}, got {b}")
+    if not 1 <= settings.rounds <= 100:
+        raise IGCError(f"--rounds must be between 1 and 100, got {settings.rounds}")
     if not settings.min_time > 0 or settings.min_time > 60:
         raise IGCError(f"--min-time must be in (0, 60] seconds, got {settings.min_time}")
     threads = settings.threads if settings.threads is not None else torch.get_num_threads()
@@ -101,19 +105,28 @@ def probe(
             estimates[t.spec, b] = check_fits(t, b, settings.dtype, free)
 
     plan = [(b, t, t is base) for b in settings.batches for t in everything]
-    results: list[dict[str, Any]] = []
-    base_latency: dict[int, float] = {}
-    for i, (batch, target, is_base) in enumerate(plan):
-        if progress:
-            progress(i, len(plan), f"{target.spec} ×{batch}")
-        row = measure_one(target, batch, device, dtype, threads, settings)
-        row["memory_estimate_bytes"] = estimates[target.spec, batch]
-        row["is_baseline"] = is_base
-        if is_base:
-            base_latency[batch] = row["latency_ms"]
-        results.append(row)
+    steps = len(plan) * settings.rounds
+    load_before = load_average()
+    rounds: list[list[dict[str, Any]]] = []
+    for r in range(settings.rounds):  # whole rounds, so that drift or load hits every spec alike
+        rows = []
+        for i, (batch, target, is_base) in enumerate(plan):
+            if progress:
+                progress(r * len(plan) + i, steps, f"{target.spec} ×{batch}")
+            row = measure_one(target, batch, device, dtype, threads, settings)
+            row["memory_estimate_bytes"] = estimates[target.spec, batch]
+            row["is_baseline"] = is_base
+            rows.append(row)
+        rounds.append(rows)
     if progress:
-        progress(len(plan), len(plan), "done")
+        progress(steps, steps, "done")
+    results = []
+    for i in range(len(plan)):  # the round with the lowest median: the least disturbed one
+        tries = [rows[i] for rows in rounds]
+        best = dict(min(tries, key=lambda row: row["latency_ms"]))
+        best["round_medians_ms"] = [row["latency_ms"] for row in tries]
+        results.append(best)
+    base_latency = {row["batch"]: row["latency_ms"] for row in results if row["is_baseline"]}
     for row in results:
         ref = base_latency.get(row["batch"])
         row["ratio_to_baseline"] = row["latency_ms"] / ref if ref else None
@@ -125,9 +138,20 @@ def probe(
         "hw": settings.hw,
         "channels_last": settings.channels_last,
         "min_time_s": settings.min_time,
+        "rounds": settings.rounds,
+        "cpu_count": os.cpu_count(),
+        "load_average": [load_before, load_average()],
         "baseline": base.spec if base else None,
         "results": results,
     }
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (None where the OS does not say): other work skews timings."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def measure_one(target, batch: int, device: str, dtype, threads: int, settings: ProbeSettings) -> dict[str, Any]:
@@ -174,6 +198,7 @@ def measure_specs(
     dtype: str = "float32",
     channels_last: bool = False,
     min_time: float = 0.2,
+    rounds: int = 1,
     baseline: str | None = AUTO,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
@@ -183,8 +208,12 @@ def measure_specs(
     params_torch (the module's parameters), mult_adds (one sample, on an hw×hw map), mem_access,
     batch, hw, latency_ms (median seconds per call × 1000), iqr_ms (interquartile range),
     blocks and calls_per_block (what blocked_autorange ran), gmacs (achieved 10⁹ MAC/s),
-    latency_per_sample_ms, memory_estimate_bytes, is_baseline, ratio_to_baseline (latency /
-    the baseline's at the same batch; None without a baseline).
+    latency_per_sample_ms, memory_estimate_bytes, is_baseline, round_medians_ms (the median
+    of each round), ratio_to_baseline (latency / the baseline's at the same batch; None
+    without a baseline).
+
+    `rounds` > 1 measures everything that many times, round after round, and keeps for each
+    row the round with the lowest median (the least disturbed by other work on the machine).
 
     `baseline`: AUTO (the widest regular conv with params ≤ the first spec's), a spec, or None.
     Raises IGCError for bad specs or settings, and for what would not fit in memory.
@@ -193,6 +222,6 @@ def measure_specs(
     batches = (batch,) if isinstance(batch, int) else tuple(batch)
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
-        channels_last=channels_last, min_time=min_time,
+        channels_last=channels_last, min_time=min_time, rounds=rounds,
     )
     return probe(specs, settings, baseline=baseline, progress=progress)["results"]

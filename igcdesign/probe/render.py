@@ -58,5 +58,9 @@ def render_probe(document: dict[str, Any]) -> None:
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
     out.print(table)
+    load, cpus = max((x for x in document["load_average"] if x is not None), default=None), document["cpu_count"]
+    if load is not None and cpus and load > max(cpus - document["threads"], 0) + 0.5:
+        out.print(f"[yellow]the machine was busy (load average {load:.1f} on {cpus} CPUs): timings are "
+                  "noisy, see IQR; try --rounds 3 on a quieter machine[/yellow]")
     out.print("[dim]ms: median latency per call over blocked_autorange blocks; mult_adds per sample; "
               "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch[/dim]")
