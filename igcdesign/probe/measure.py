@@ -83,8 +83,10 @@ def probe(
 
     Everything is validated and every memory estimate checked before the first module is
     built, so a bad spec or an impossible size fails (IGCError) without half a run.
-    Returns ``{"device", "torch", "threads", "dtype", "hw", "channels_last", "baseline",
-    "results": [...]}``; each result is the row described in :func:`measure_specs`.
+    Returns ``{"device", "torch", "threads", "dtype", "hw", "channels_last", "min_time_s",
+    "rounds", "cpu_count", "load_average": [before, after], "baseline", "results": [...]}``;
+    each result is the row described in :func:`measure_specs`. A load average above
+    cpu_count − threads means other work competed for the cores: read the IQRs.
     """
     import torch
 
