@@ -22,7 +22,7 @@ and the counts are those of the torch module at that resolution.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv
@@ -98,16 +98,23 @@ def classifier(cin: int, classes: int) -> GroupConv:
     return GroupConv(cin, classes, 1, 1, name="fc")
 
 
+def walk(units: Iterable[Unit], side: int) -> Iterator[tuple[Unit, Any, int]]:
+    """(unit, layer, output positions of that layer) for every layer, entering at side×side."""
+    for unit in units:
+        for layer in unit.layers:
+            if isinstance(layer, GroupConv):
+                side //= layer.stride
+            yield unit, layer, side * side
+
+
 def count_unit(unit: Unit, side: int, bn: bool) -> tuple[int, int, int, int, int]:
     """(params, mult_adds, mem_access, bn_params, output side) of a unit entered at `side`."""
     params = mult_adds = mem = 0
-    for layer in unit.layers:
-        if isinstance(layer, GroupConv):
-            side //= layer.stride
-        positions = side * side
+    for _, layer, positions in walk((unit,), side):
         params += layer.params()
         mult_adds += layer.mult_adds(positions)
         mem += layer.mem_access(positions)
+    side //= unit.stride
     bn_params = sum(2 * segment.cout for segment in unit.segments if segment.bn) if bn else 0
     return params + bn_params, mult_adds, mem, bn_params, side
 

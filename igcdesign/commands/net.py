@@ -1,0 +1,65 @@
+"""`igcdesign net NETSPEC [NETSPEC ...]`: whole networks counted stage by stage, or side by side."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from igcdesign.options import JSON_OPTION
+
+NETSPEC_HELP = (
+    "Network spec: igcv1-cifar:L=4,M=8,D=20 | regular-cifar:C=16,D=20 | dwsep-cifar:C=35,D=20 | "
+    "igcv2-cifar:C=64,K=8/16/32,D=20 | igcv3-imagenet:G1=2,G2=2[,alpha=,t=] | mobilenetv2[:alpha=,t=] | "
+    "a .yaml/.json stage file. Several: side by side, ratios to the first."
+)
+
+
+def net(
+    specs: List[str] = typer.Argument(..., metavar="NETSPEC...", help=NETSPEC_HELP),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Classifier outputs (default: 10 for CIFAR, 1000 for ImageNet)."),
+    resolution: Optional[int] = typer.Option(None, "--resolution", help="Input side (default: 32 for CIFAR, 224 for ImageNet)."),
+    bn: bool = typer.Option(False, "--bn", help="Count BN γ and β (2 per channel per BN layer)."),
+    no_fc: bool = typer.Option(False, "--no-fc", help="Leave out the classifier (FC weights and bias)."),
+    measure: bool = typer.Option(False, "--measure", help="Build each network in PyTorch and time it (needs torch)."),
+    batch: List[int] = typer.Option([1], "--batch", help="Batch size(s) for --measure (repeat the option for several)."),
+    device: str = typer.Option("cpu", "--device", help="Device for --measure: cpu, cuda or auto."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Count a whole network (params, mult-adds, memory access per stage) or compare several."""
+    from igcdesign.nets.compare import compare_documents
+    from igcdesign.nets.counting import count_net
+    from igcdesign.output import emit_json
+
+    counts = [count_net(s, classes=classes, resolution=resolution, bn=bn, fc=not no_fc) for s in specs]
+    latencies = device_label = None
+    if measure:
+        from igcdesign.nets.measure import measure_nets
+
+        device_label, latencies = measure_nets(
+            specs, classes=classes, resolution=resolution, bn=bn, fc=not no_fc, batches=batch, device=device
+        )
+    if len(counts) == 1:
+        doc = counts[0].as_dict()
+        if latencies is not None:
+            doc["latency"], doc["device"] = latencies[0], device_label
+        if json_:
+            emit_json(doc)
+            return
+        from igcdesign.nets.render import render_net
+
+        render_net(doc)
+        return
+    document = compare_documents(counts, latencies)
+    if latencies is not None:
+        document["device"] = device_label
+    if json_:
+        emit_json(document)
+        return
+    from igcdesign.nets.render import render_compare
+
+    render_compare(document, device_label)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("net")(net)
