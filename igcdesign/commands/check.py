@@ -1,0 +1,40 @@
+"""`igcdesign check SPEC`: is a grouping complementary, through how many paths, and how to fix it."""
+
+from __future__ import annotations
+
+import typer
+
+from igcdesign.options import JSON_OPTION
+
+
+def check(
+    spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s."),
+    perm_file: str = typer.Option(
+        None, "--perm-file", metavar="FILE",
+        help="JSON list of index lists, one per gap between convs (output j = input perm[j]); replaces the spec's permutations.",
+    ),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Check the complementary condition: strict / relaxed (exit 0), redundant / sparse (exit 1).
+
+    Exact path counts between every input and output channel, computed on class-level quotients
+    (no dense C×C product), so chains of up to 4,194,304 channels per layer can be checked; wider
+    ones, and irregular chains with more than 2^25 distinct (row, column) path profiles, are refused
+    with exit 2.
+    """
+    from igcdesign.connectivity import analyze
+
+    result = analyze(spec, perm_file=perm_file)
+    if json_:
+        from igcdesign.output import emit_json
+
+        emit_json(result.as_dict())
+    else:
+        from igcdesign.connectivity.explain import render_check
+
+        render_check(result)
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
