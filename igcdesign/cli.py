@@ -8,7 +8,7 @@ Commands live one per module in :mod:`igcdesign.commands`; each module has a
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import sys
 from typing import Any, Sequence
 
@@ -58,6 +58,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: typer's rich help formatter costs more than the whole CLI
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -68,9 +69,10 @@ def _root() -> None:
 
 
 def _register_commands() -> None:
-    import igcdesign.commands as package
-
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    folder = os.path.join(os.path.dirname(__file__), "commands")
+    names = sorted(
+        entry[:-3] for entry in os.listdir(folder) if entry.endswith(".py") and not entry.startswith("_")
+    )
     for name in names:
         importlib.import_module(f"igcdesign.commands.{name}").register(app)
 

@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from igcdesign.errors import IGCError
 
 MAX_BUDGET = 10**18
-_SUFFIX = {"k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
-_NUMBER = re.compile(r"[0-9][0-9_]*(\.[0-9_]+)?([eE][+]?[0-9]{1,3})?")
+_SUFFIX = {"k": 3, "K": 3, "M": 6, "G": 9, "B": 9, "T": 12}
+_NUMBER = re.compile(r"(?P<int>[0-9]+(?:_[0-9]+)*)(?:\.(?P<frac>[0-9]+(?:_[0-9]+)*))?(?:[eE]\+?(?P<exp>[0-9]{1,4}))?")
 
 
 def parse_count(text: str, what: str = "budget", maximum: int = MAX_BUDGET) -> int:
     """A positive integer written as digits, with '_' separators, an exponent or a k/M/G/T suffix.
 
-    Decimal arithmetic keeps it exact: '2.5M' is 2500000, '1.5' is refused as a fraction.
+    Integer arithmetic keeps it exact: '2.5M' is 2500000, '1.5' is refused as a fraction.
     """
     raw = str(text).strip()
-    body, scale = raw, 1
+    body, exponent = raw, 0
     if body and body[-1] in _SUFFIX:
-        body, scale = body[:-1], _SUFFIX[body[-1]]
-    if not _NUMBER.fullmatch(body) or "__" in body or body.endswith("_"):
+        body, exponent = body[:-1], _SUFFIX[body[-1]]
+    match = _NUMBER.fullmatch(body)
+    if not match:
+        if body.startswith("-"):
+            raise IGCError(f"{what} must be positive, got '{raw}'")
         raise IGCError(f"{what} '{raw}' is not a number (try 4672, 1e6, 1_000_000, 2.5M, 17.5k)")
-    try:
-        value = Decimal(body.replace("_", "")) * scale
-    except InvalidOperation:
-        raise IGCError(f"{what} '{raw}' is not a number") from None
-    if value != value.to_integral_value():
-        raise IGCError(f"{what} '{raw}' is not an integer")
-    if value <= 0:
+    digits = match["int"].replace("_", "")
+    fraction = (match["frac"] or "").replace("_", "").rstrip("0")
+    exponent += int(match["exp"] or 0) - len(fraction)
+    mantissa = int(digits + fraction)
+    if mantissa == 0:
         raise IGCError(f"{what} must be positive, got '{raw}'")
+    if exponent < 0:
+        value, remainder = divmod(mantissa, 10**-exponent)
+        if remainder:
+            raise IGCError(f"{what} '{raw}' is not an integer")
+    elif len(str(mantissa)) + exponent > len(str(maximum)) + 1:
+        raise IGCError(f"{what} '{raw}' is larger than the supported maximum {maximum:.0e}")
+    else:
+        value = mantissa * 10**exponent
     if value > maximum:
         raise IGCError(f"{what} '{raw}' is larger than the supported maximum {maximum:.0e}")
-    return int(value)
+    return value

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from igcdesign.counting import BlockCount
 from igcdesign.output import console
 
 
-def render_count(result: BlockCount) -> None:
+def render_count(result) -> None:
+    """A per-layer table of a :class:`igcdesign.counting.BlockCount`."""
     from rich.table import Table
 
     table = Table(title=f"{result.spec}  (width {result.width:,}, {result.hw}×{result.hw} map)")

@@ -158,7 +158,6 @@ class _Primes:
     def __init__(self) -> None:
         self.limit = 1
         self.list: list[int] = []
-        self._extend(1 << 12)
 
     def _extend(self, limit: int) -> None:
         sieve = bytearray([1]) * (limit + 1)
@@ -171,7 +170,7 @@ class _Primes:
 
     def get(self, i: int) -> int:
         while i >= len(self.list):
-            self._extend(self.limit * 2)
+            self._extend(max(self.limit * 2, 64))
         return self.list[i]
 
 
@@ -179,19 +178,22 @@ _PRIMES = _Primes()
 
 
 def _max_factor(room: float, fixed: float, density: float) -> float:
-    """The largest real m ≥ 1 with m·(fixed + density·ln m) ≤ room (0 if none)."""
+    """An upper bound (within 1e-9) on the largest m ≥ 1 with m·(fixed + density·ln m) ≤ room.
+
+    Newton's method on x = ln m, h(x) = x + ln(fixed + density·x) − ln(room), which is
+    increasing and concave; converged to machine precision, then widened by a hair.
+    """
     if fixed > room:
         return 0.0
-    lo, hi = 1.0, room / fixed if fixed > 0 else room
-    for _ in range(100):
-        mid = math.sqrt(lo * hi)
-        if mid * (fixed + density * math.log(mid)) <= room:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-12 * hi:
+    target = math.log(room)
+    x = target - math.log(fixed)
+    for _ in range(60):
+        inner = fixed + density * x
+        step = (x + math.log(inner) - target) / (1 + density / inner)
+        x -= step
+        if abs(step) < 1e-13 * max(1.0, abs(x)):
             break
-    return hi
+    return math.exp(max(x, 0.0) + 1e-9)
 
 
 def igcv2_widest_width(budget: int, k: int) -> int:
