@@ -31,7 +31,8 @@ def parse_net(text: str | Network) -> Network:
         raise SpecError("empty network spec (expected e.g. igcv1-cifar:L=4,M=8,D=20 or a .yaml file)")
     from igcdesign.nets.userfile import load_network, looks_like_file
 
-    if looks_like_file(text):
+    head = text.strip().partition(":")[0].strip().lower()
+    if head not in PRESETS and looks_like_file(text):
         return load_network(text)
     name, items = split_spec(text)
     if name not in PRESETS:
