@@ -94,7 +94,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 1e4 else f"{value:,.0f}"
+        return f"{value:.2f}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
     return "" if value is None else str(value).replace("|", "\\|")

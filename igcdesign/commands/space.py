@@ -1,0 +1,126 @@
+"""`igcdesign space --family F --max-params T`: every configuration within a budget, counted."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from igcdesign.errors import IGCError
+from igcdesign.options import HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
+
+
+def space(
+    family: str = typer.Option(..., "--family", "-f", help="igcv1, igcv2 or igcv3."),
+    max_params: str = typer.Option(..., "--max-params", "-p", help="Parameter budget per block (1e6, 2.5M)."),
+    kernel: int = KERNEL_OPTION,
+    hw: int = HW_OPTION,
+    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t."),
+    min_width: Optional[int] = typer.Option(None, "--min-width", help="Keep width ≥ this."),
+    min_M: Optional[int] = typer.Option(None, "--min-M", help="IGCV1: keep M ≥ this."),
+    min_L: Optional[int] = typer.Option(None, "--min-L", help="IGCV1: keep L ≥ this."),
+    minimum: Optional[List[str]] = typer.Option(None, "--min", help="COLUMN=VALUE: keep column ≥ value (repeatable)."),
+    maximum: Optional[List[str]] = typer.Option(None, "--max", help="COLUMN=VALUE: keep column ≤ value (repeatable)."),
+    multiple_of: Optional[int] = typer.Option(None, "--multiple-of", help="Width and every conv's channels per group a multiple of m (channel-wise convs exempt)."),
+    channelwise: bool = typer.Option(False, "--channelwise", help="IGCV2: only chains whose k×k conv is channel-wise (K₁ = 1)."),
+    pareto: bool = typer.Option(False, "--pareto", help="Keep only the Pareto front of --objectives."),
+    objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int (default width,params); implies --pareto."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
+    top: int = typer.Option(20, "--top", help="Rows shown in the terminal table."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""
+    from igcdesign.numbers import parse_count
+    from igcdesign.space import OUT_SUFFIXES, Filters, check_objectives, enumerate_space
+
+    budget = parse_count(max_params, "--max-params")
+    check_kernel(kernel)
+    check_hw(hw)
+    if top < 1:
+        raise IGCError(f"--top must be positive, got {top}")
+    target = None
+    if out is not None:
+        from igcdesign.report.files import check_out
+
+        target = check_out(out, OUT_SUFFIXES)
+    filters = Filters(minimum=_pairs(minimum, "--min"), maximum=_pairs(maximum, "--max"), channelwise=channelwise)
+    for column, value, flag in (("width", min_width, "--min-width"), ("M", min_M, "--min-M"), ("L", min_L, "--min-L")):
+        if value is not None:
+            filters.minimum[column] = _positive(value, flag)
+    if multiple_of is not None:
+        filters.multiple_of = _positive(multiple_of, "--multiple-of")
+    chosen = None
+    if pareto or objectives:
+        chosen = check_objectives((objectives or "width,params").split(","))
+    result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
+    if target is not None:
+        from igcdesign.space import write_space
+
+        write_space(result, target)
+    shown = _top(result, top)
+    if json_:
+        from igcdesign.output import emit_json
+        from igcdesign.space import records
+
+        doc = result.meta()
+        if target is not None:
+            doc.update(out=str(target), top=records(shown))
+        else:
+            doc["rows"] = records(result.frame)
+        emit_json(doc)
+        return
+    _render(result, shown, target)
+
+
+def _positive(value: int, flag: str) -> int:
+    if value < 1:
+        raise IGCError(f"{flag} must be positive, got {value}")
+    return value
+
+
+def _pairs(items: Optional[List[str]], flag: str) -> dict[str, int]:
+    """COLUMN=VALUE items into a dict; values are non-negative integers."""
+    out: dict[str, int] = {}
+    for item in items or []:
+        column, eq, value = item.partition("=")
+        if not eq or not column.strip() or not value.strip().isdigit():
+            raise IGCError(f"{flag} '{item}': expected COLUMN=INTEGER, e.g. {flag} M=4")
+        out[column.strip()] = int(value)
+    return out
+
+
+def _top(result, n: int):
+    """The rows to show: widest first (ties: fewer params), or along the Pareto front."""
+    frame = result.frame
+    if result.pareto:
+        from igcdesign.space import OBJECTIVES
+
+        first = result.pareto[0]
+        return frame.sort_values([first, result.pareto[1]], ascending=[OBJECTIVES[first] == "min", OBJECTIVES[result.pareto[1]] == "min"], kind="stable").head(n)
+    return frame.sort_values(["width", "params"], ascending=[False, True], kind="stable").head(n)
+
+
+def _render(result, shown, target) -> None:
+    from rich.table import Table
+
+    from igcdesign.output import console
+
+    what = f"Pareto front ({', '.join(result.pareto)})" if result.pareto else "configurations"
+    title = (f"{result.family}: {len(result.frame):,} {what} within {result.budget:,} params "
+             f"(of {result.total:,}), k = {result.kernel}, {result.hw}×{result.hw} map")
+    from rich import box
+
+    from igcdesign.space import BASE_COLUMNS
+
+    table = Table(title=title, box=box.SIMPLE_HEAD,
+                  caption=f"top {len(shown)} rows" + (f"; all rows in {target}" if target else ""))
+    for c in BASE_COLUMNS:
+        table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right",
+                         no_wrap=c == "config")
+    for row in shown[BASE_COLUMNS].itertuples(index=False):
+        table.add_row(*[v if isinstance(v, str) else f"{int(v):,}" for v in row])
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("space")(space)

@@ -1,0 +1,61 @@
+"""`igcdesign table --params T`: how wide each IGC family gets at one budget, row by row."""
+
+from __future__ import annotations
+
+import typer
+
+from igcdesign.errors import IGCError
+from igcdesign.options import JSON_OPTION, KERNEL_OPTION, check_kernel
+
+
+def table(
+    params: str = typer.Option(..., "--params", "-p", help="Parameter budget T per block (4672, 1e6, 2.5M)."),
+    kernel: int = KERNEL_OPTION,
+    family: str = typer.Option("igcv1", "--family", "-f", help="igcv1, igcv2, igcv3 or all."),
+    tolerance: float = typer.Option(5.0, "--tolerance", help="Keep (IGCV1) or flag (IGCV2/3) rows within ± this % of T."),
+    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t."),
+    groups: str = typer.Option("1,2,4,8", "--groups", help="IGCV3 values of G1 and G2, comma-separated."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print a markdown table."),
+    latex: bool = typer.Option(False, "--latex", help="Print a LaTeX tabular."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Width tables: IGCV1 (L, M) rows per M nearest the budget, IGCV2 depths, IGCV3 (G1, G2)."""
+    from igcdesign.numbers import parse_count
+    from igcdesign.tables import TABLE_FAMILIES, width_tables
+
+    budget = parse_count(params, "--params")
+    check_kernel(kernel)
+    if sum((csv, markdown, latex, json_)) > 1:
+        raise IGCError("choose one of --json, --csv, --markdown, --latex")
+    names = list(TABLE_FAMILIES) if family == "all" else [family]
+    group_values = _int_list(groups, "--groups")
+    tables = width_tables(budget, kernel, names, tolerance, expansion, group_values)
+    from igcdesign.report import tables_render as render
+
+    if json_:
+        from igcdesign.output import emit_json
+
+        emit_json(render.tables_json(tables, family))
+    elif csv:
+        render.print_text(render.tables_csv(tables))
+    elif markdown:
+        render.print_text(render.tables_markdown(tables))
+    elif latex:
+        render.print_text(render.tables_latex(tables))
+    else:
+        render.tables_rich(tables)
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) < 1:
+            raise IGCError(f"{what}: '{part}' is not a positive integer")
+        values.append(int(part))
+    return sorted(set(values))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("table")(table)

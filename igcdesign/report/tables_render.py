@@ -1,0 +1,126 @@
+"""Width tables (igcdesign.tables) as JSON, CSV, markdown, LaTeX or a rich table."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Sequence
+
+from igcdesign.tables import WidthTable
+
+HEADERS = {
+    "ratio": "width/regular", "dev_pct": "Δ vs T (%)", "within_tolerance": "within tol.",
+    "near_ln_C": "L ≈ 1+ln C", "n_1x1": "1×1 convs", "C_int": "C_int", "C_s": "C_s",
+}
+TITLES = {"igcv1": "IGCV1", "igcv2": "IGCV2 (channel-wise k×k, balanced 1×1 convs)", "igcv3": "IGCV3"}
+
+
+def print_text(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def tables_json(tables: Sequence[WidthTable], family: str) -> dict[str, Any]:
+    first = tables[0]
+    if len(tables) == 1:
+        return {"budget": first.budget, "kernel": first.kernel, **tables[0].as_dict()}
+    return {"budget": first.budget, "kernel": first.kernel, "family": family,
+            "tables": [t.as_dict() for t in tables]}
+
+
+def bound_line(table: WidthTable) -> str:
+    """The continuous bound, in words."""
+    b = table.bound
+    if table.family == "igcv1":
+        return (f"continuous bound: width (T/(2√S))^(2/3) = {b['width']:.2f} at L = M·S, "
+                f"L = {b['L']:.2f}, M = {b['M']:.2f}; regular conv width √(T/S) = {b['regular_width']:.2f}")
+    if table.family == "igcv2":
+        if not b.get("L"):
+            return "continuous bound: no block fits"
+        return (f"continuous bound: C = {b['width']:.2f} solving C·(S + e·ln C) = T, "
+                f"best L = 1 + ln C = {b['L']:.2f} group convs")
+    return (f"continuous bound (G1 = G2 = 2, t = {b['t']}): C = {b['width']:.2f}; "
+            "C is a multiple of G1·G2 (super-channel rule)")
+
+
+def _frame(table: WidthTable, with_spec: bool = True):
+    import pandas as pd
+
+    columns = table.columns + (["spec"] if with_spec else [])
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in table.rows], columns=columns)
+
+
+def tables_csv(tables: Sequence[WidthTable]) -> str:
+    import pandas as pd
+
+    frames = []
+    for t in tables:
+        frame = _frame(t)
+        frame.insert(0, "family", t.family)
+        frame.insert(1, "budget", t.budget)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+
+
+def _display_rows(table: WidthTable) -> list[dict[str, Any]]:
+    rows = []
+    for r in table.rows:
+        row = dict(r)
+        for key in ("ratio", "dev_pct"):
+            if isinstance(row.get(key), float):
+                row[key] = round(row[key], 2)
+        rows.append(row)
+    return rows
+
+
+def tables_markdown(tables: Sequence[WidthTable]) -> str:
+    from igcdesign.report.files import markdown_table
+
+    parts = []
+    for t in tables:
+        rows = _display_rows(t)
+        parts.append(f"### {TITLES[t.family]}, T = {t.budget:,}, k = {t.kernel}\n\n"
+                     + markdown_table(rows, t.columns, [HEADERS.get(c, c) for c in t.columns],
+                                      bold=[r.get("widest", False) for r in rows])
+                     + f"\n{bound_line(t)}\n")
+    return "\n".join(parts)
+
+
+def tables_latex(tables: Sequence[WidthTable]) -> str:
+    parts = []
+    for t in tables:
+        frame = _frame(t, with_spec=False)
+        for c in frame.columns:
+            if frame[c].dtype == bool:
+                frame[c] = frame[c].map({True: "yes", False: ""})
+        body = frame.to_latex(index=False, float_format="%.2f", escape=True)
+        parts.append(f"% {TITLES[t.family]}, T = {t.budget}, k = {t.kernel}\n% {bound_line(t)}\n{body}")
+    return "\n".join(parts)
+
+
+def tables_rich(tables: Sequence[WidthTable]) -> None:
+    from rich.table import Table
+
+    from igcdesign.output import console
+
+    out = console()
+    for t in tables:
+        rich_table = Table(title=f"{TITLES[t.family]}: T = {t.budget:,} params, k = {t.kernel}"
+                                 + (f", within ±{t.tolerance:g}%" if t.family == "igcv1" else ""),
+                           caption=bound_line(t))
+        for c in t.columns:
+            rich_table.add_column(HEADERS.get(c, c), justify="right")
+        for r in t.rows:
+            cells = []
+            for c in t.columns:
+                v = r.get(c)
+                if isinstance(v, bool):
+                    cells.append("✓" if v else "")
+                elif isinstance(v, float):
+                    cells.append(f"{v:+.2f}" if c == "dev_pct" else f"{v:.2f}")
+                elif isinstance(v, int):
+                    cells.append(f"{v:,}")
+                else:
+                    cells.append(str(v))
+            rich_table.add_row(*cells, style="bold green" if r.get("widest") else None)
+        out.print(rich_table)
