@@ -113,10 +113,17 @@ def test_probe_hook_target():
 
 
 def test_cli_measure_json(cli):
-    result = cli("net", "igcv1-cifar:L=4,M=8,D=8", "regular-cifar:C=16,D=8", "--measure", "--json")
+    result = cli("net", "igcv1-cifar:L=4,M=8,D=8", "regular-cifar:C=16,D=8", "--measure", "--threads", "1", "--json")
     assert result.exit_code == 0, result.stderr
     doc = result.json()
     for net in doc["nets"]:
         (row,) = net["latency"]
         assert row["batch"] == 1 and row["latency_ms"] > 0 and row["params_torch"] == net["params"]
     assert doc["nets"][0]["ratios"]["latency_batch_1"] == 1.0
+
+
+@pytest.mark.parametrize("args", [("--threads", "0"), ("--batch", "0"), ("--device", "tpu")])
+def test_cli_measure_bad_settings(cli, args):
+    result = cli("net", "regular-cifar:C=16,D=8", "--measure", *args, "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("igcdesign: error: ") and result.stderr.count("\n") == 1

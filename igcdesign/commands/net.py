@@ -24,6 +24,7 @@ def net(
     measure: bool = typer.Option(False, "--measure", help="Build each network in PyTorch and time it (needs torch)."),
     batch: List[int] = typer.Option([1], "--batch", help="Batch size(s) for --measure (repeat the option for several)."),
     device: str = typer.Option("cpu", "--device", help="Device for --measure: cpu, cuda or auto."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads for --measure (default: torch's)."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Count a whole network (params, mult-adds, memory access per stage) or compare several."""
@@ -37,7 +38,7 @@ def net(
         from igcdesign.nets.measure import measure_nets
 
         device_label, latencies = measure_nets(
-            specs, classes=classes, resolution=resolution, bn=bn, fc=not no_fc, batches=batch, device=device
+            specs, classes=classes, resolution=resolution, bn=bn, fc=not no_fc, batches=batch, device=device, threads=threads
         )
     if len(counts) == 1:
         doc = counts[0].as_dict()

@@ -41,18 +41,20 @@ def measure_nets(
         if not 1 <= b <= MAX_BATCH:
             raise IGCError(f"--batch must be between 1 and {MAX_BATCH}, got {b}")
     device = resolve_device(device)
-    threads = threads or torch.get_num_threads()
-    results = []
+    threads = torch.get_num_threads() if threads is None else threads
+    if not 1 <= threads <= 1024:
+        raise IGCError(f"--threads must be between 1 and 1024, got {threads}")
+    modules = []
     for spec in specs:
         module = build_torch_net(spec, classes=classes, resolution=resolution, bn=bn, fc=fc)
         params_torch = sum(p.numel() for p in module.parameters())
         if params_torch != module.counted.params:
             raise IGCError(f"{module.net.name}: torch has {params_torch} parameters, the count says {module.counted.params}")
-        module = module.to(device)
-        rows = []
-        for batch in batches:
+        modules.append((module.to(device), params_torch))
+    results: list[list[dict[str, Any]]] = [[] for _ in modules]
+    for batch in batches:  # every network at one batch size before the next: drift hits all alike
+        for rows, (module, params_torch) in zip(results, modules):
             x = torch.randn(batch, *module.input_shape, device=device)
             timing = time_module(module, x, device=device, threads=threads, min_time=min_time)
             rows.append({"batch": batch, "latency_ms": timing.latency_ms, "iqr_ms": timing.iqr_ms, "params_torch": params_torch})
-        results.append(rows)
     return device_name(device), results
