@@ -22,7 +22,7 @@ from igcdesign.errors import IGCError
 
 TABLE_FAMILIES = ("igcv1", "igcv2", "igcv3")
 DEFAULT_GROUPS = (1, 2, 4, 8)
-MAX_TABLE_M = 200_000  # IGCV1 rows scanned; beyond this a "table" is no longer readable
+MAX_TABLE_M = 20_000  # values of M an IGCV1 table scans; beyond, use `igcdesign widest`
 
 
 @dataclass
@@ -116,17 +116,19 @@ def _deviation(params: int, budget: int) -> float:
 def igcv1_table(budget: int, k: int = 3, tolerance: float = 5.0) -> WidthTable:
     """For every M, the L with params closest to budget; rows within ±tolerance %, widest flagged."""
     from igcdesign.bounds import igcv1_bound, regular_bound
-    from igcdesign.search import igcv1_max_L
+    from igcdesign.search import igcv1_max_L, largest_at_most
 
     check_budget(budget)
     check_tolerance(tolerance)
     upper = budget + (Fraction(str(tolerance)) * budget) / 100
     regular = regular_width(budget, k)
+    # beyond m_top even L = 1 is further above the budget than the tolerance allows
+    m_top = largest_at_most(lambda M: params_of("igcv1", L=1, M=M, k=k), int(upper), (float(upper) / (k * k)) ** 0.5)
+    if m_top > MAX_TABLE_M:
+        raise IGCError(f"budget {budget:,} is too large for a full IGCV1 table ({m_top:,} values of M, "
+                       f"limit {MAX_TABLE_M:,}); use `igcdesign widest`")
     rows: list[dict[str, Any]] = []
-    M = 1
-    while params_of("igcv1", L=1, M=M, k=k) <= upper:  # beyond, even L = 1 is too far above
-        if M > MAX_TABLE_M:
-            raise IGCError(f"budget {budget:,} is too large for a full IGCV1 table (over {MAX_TABLE_M:,} values of M); use `igcdesign widest`")
+    for M in range(1, m_top + 1):
         cost = lambda L, M=M: params_of("igcv1", L=L, M=M, k=k)  # noqa: E731
         L = closest(cost, budget, igcv1_max_L(M, k, budget))
         p = cost(L)
@@ -136,7 +138,6 @@ def igcv1_table(budget: int, k: int = 3, tolerance: float = 5.0) -> WidthTable:
                 "ratio": _ratio(L * M, regular), "dev_pct": _deviation(p, budget),
                 "spec": spec_of("igcv1", L=L, M=M, k=k),
             })
-        M += 1
     rows.sort(key=lambda r: (r["L"], r["M"]))
     mark_widest(rows)
     bound = dict(igcv1_bound(budget, k))
