@@ -121,7 +121,13 @@ def igcv1_table_plot(out: Path, budget: int, k: int = 3, tolerance: float = 5.0,
     ax.axhline(b["width"], color="gray", ls=":", lw=1)
     ax.annotate(f"L = M·S ≈ {b['L']:.1f}\nbound {b['width']:.1f}", (b["L"], b["width"]),
                 xytext=(8, -40), textcoords="offset points", fontsize=8.5, color="dimgray")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     ax.set_xscale("log")
+    top = max([r["L"] for r in rows] + [1])
+    ax.set_xticks([2**i for i in range(top.bit_length() + 1)])
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("L (primary partitions), log scale")
     ax.set_ylabel("width G = L·M (channels)")
     ax.set_title(f"IGCV1 width at T ≈ {budget:,} params, k = {k}")

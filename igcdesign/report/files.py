@@ -96,7 +96,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}" if abs(value) >= 1000 else str(value)
     return "" if value is None else str(value).replace("|", "\\|")
 
 

@@ -1,0 +1,39 @@
+"""IGCV2 at about 4700 params: the balanced strictly complementary chain nearest the budget at
+every depth, with the continuous optimum L = 1 + ln C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TITLE = "IGCV2: width against the number of group convs at about 4700 params"
+ORDER = 25
+BUDGET = 4700
+K = 3
+
+
+def write(out: Path) -> str:
+    from igcdesign.plots import igcv2_depth_plot
+    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.tables import igcv2_table
+
+    table = igcv2_table(BUDGET, K)
+    rows = [dict(r, ratio=round(r["ratio"], 3), dev_pct=round(r["dev_pct"], 2)) for r in table.rows]
+    columns = ["L", "K", "width", "params", "dev_pct", "ratio", "within_tolerance", "near_ln_C", "widest"]
+    headers = ["L (group convs)", "K", "width C", "params", "Δ vs 4700 (%)", "width/regular", "within ±5 %", "L nearest 1 + ln C", "widest"]
+    write_csv(out / "igcv2_depth.csv", rows, columns + ["n_1x1", "spec"])
+    igcv2_depth_plot(out / "igcv2_depth.png", BUDGET, K)
+    b = table.bound
+    best = table.widest()
+    marked = next(r for r in table.rows if r["near_ln_C"])
+    return (
+        "IGCV2 (Xie et al., CVPR 2018) at the budget of its Table 2's smallest blocks: a channel-wise "
+        "3×3 conv (K₁ = 1) followed by L − 1 balanced 1×1 group convs (every K in {b, b + 1}, ∏K = C, "
+        "so the chain is strictly complementary), for each depth the K whose count C·(9 + ΣK) is "
+        "nearest 4700. The paper's Table 2 block at this budget is 1x12x12 (L = 3).\n\n"
+        + markdown_table(rows, columns, headers, bold=[r["widest"] for r in rows])
+        + f"\nContinuous optimum: C = {b['width']:.1f} solving C·(9 + e·ln C) = 4700, at L = 1 + ln C = "
+        f"{b['L']:.2f}; the depth nearest it is L = {marked['L']}. Integer branch sizes move the count "
+        f"in large steps, so the widest row within ±5 % is L = {best['L']} ({best['K']}, width {best['width']}), "
+        f"{best['width'] / 144:.2f}× the width of the paper's 1x12x12.\n\n"
+        "![IGCV2 width and params against depth](igcv2_depth.png)\n\nData: [igcv2_depth.csv](igcv2_depth.csv).\n"
+    )
