@@ -196,18 +196,17 @@ def _max_factor(room: float, fixed: float, density: float) -> float:
     return math.exp(max(x, 0.0) + 1e-9)
 
 
-def igcv2_widest_width(budget: int, k: int) -> int:
-    """Largest C with C·(S + sopfr(C)) ≤ budget (sopfr: sum of prime factors with multiplicity).
+def _igcv2_walk(budget: int, k: int, floor: int | None) -> list[int]:
+    """Widths C with C·(S + sopfr(C)) ≤ budget (sopfr: sum of prime factors with multiplicity).
 
-    That is the widest strictly complementary IGCV2 block with a channel-wise k×k conv: its 1×1
-    branch sizes multiply to C, and no factorisation sums to less than the primes of C. The
-    search walks prime multisets in increasing order and prunes with sopfr(m) ≥ c·ln m, where
-    c = 3/ln 3 for all m and p/ln p once every remaining prime is at least p ≥ 3.
+    With floor None, only the largest such C (in a list of one); otherwise every such C ≥ floor.
+    The walk visits prime multisets in increasing order and prunes with sopfr(m) ≥ c·ln m,
+    where c = 3/ln 3 for every m and p/ln p once every remaining prime is at least p ≥ 3.
     """
     S = k * k
     if _block_params("igcv2", K=(1, 1), C=1, k=k) > budget:
-        return 0
-    best = 1
+        return []
+    best, found = 1, []
 
     def bound(n: int, s: int, p: int) -> float:
         density = max(3 / _LOG3, p / math.log(p)) if p >= 3 else 3 / _LOG3
@@ -215,21 +214,35 @@ def igcv2_widest_width(budget: int, k: int) -> int:
 
     def dfs(n: int, s: int, index: int) -> None:
         nonlocal best
-        if n > best:
-            best = n
+        if floor is None:
+            best = max(best, n)
+        elif n >= floor:
+            found.append(n)
+            if len(found) > MAX_NEAR:
+                raise OverflowError
         i = index
         while True:
             p = _PRIMES.get(i)
             n2, s2 = n * p, s + p
             if n2 * (S + s2) > budget:
                 break
-            if bound(n2, s2, p) * (1 + 1e-9) < best + 1:
+            if bound(n2, s2, p) * (1 + 1e-9) < (best + 1 if floor is None else floor):
                 break
             dfs(n2, s2, i)
             i += 1
 
     dfs(1, 0, 0)
-    return best
+    return [best] if floor is None else sorted(found, reverse=True)
+
+
+def igcv2_widest_width(budget: int, k: int) -> int:
+    """Largest C with C·(S + sopfr(C)) ≤ budget, 0 if none.
+
+    That is the widest strictly complementary IGCV2 block with a channel-wise k×k conv: its 1×1
+    branch sizes multiply to C, and no factorisation sums to less than the primes of C.
+    """
+    widths = _igcv2_walk(budget, k, None)
+    return widths[0] if widths else 0
 
 
 def igcv2_branches(C: int) -> tuple[int, ...]:
@@ -318,3 +331,66 @@ def widest_all(
         if result.width and regular.width:
             result.ratio_to_regular = result.width / regular.width
     return results
+
+
+# --- nearly as wide ----------------------------------------------------------------------
+
+MAX_NEAR = 10_000
+
+
+def near_widest(
+    budget: int, k: int, family: str, fraction: float, expansion: int = 6, g1: int = 2, g2: int = 2
+) -> list[dict]:
+    """Every block of `family` within budget whose width is at least (1 − fraction) × the widest.
+
+    Returned widest first (ties: fewer params), as {"width", "params", "config", "spec"}; at most
+    MAX_NEAR of them, and IGCError if more would qualify (ask for a smaller fraction).
+    """
+    from igcdesign.errors import IGCError
+
+    best = widest_all(budget, k, [family], expansion, g1, g2)[0]
+    if not best.width:
+        return []
+    floor_width = math.ceil(best.width * (1 - fraction))
+    configs: list[dict] = []
+
+    def add(config: dict) -> None:
+        if len(configs) >= MAX_NEAR:
+            raise IGCError(f"more than {MAX_NEAR} {family} blocks are within {fraction:.1%} of the widest; ask for less")
+        configs.append(config)
+
+    if family in ("regular", "dwsep"):
+        for C in range(floor_width, best.width + 1):
+            add({"C": C, "k": k})
+    elif family == "igcv1":
+        peak = max(1, round(f.igcv1_bound_M(budget, k)))
+        wide_enough = lambda M: M * f.igcv1_L_root(M, k, budget) + 1 >= floor_width  # noqa: E731
+        M = peak  # the real width at M is unimodal in M: walk out from its peak both ways
+        while M >= 1 and (M >= peak or wide_enough(M)):
+            M -= 1
+        for M in range(M + 1, 1 << 62):
+            if M > peak and not wide_enough(M):
+                break
+            for L in range(max(1, -(-floor_width // M)), igcv1_max_L(M, k, budget) + 1):
+                add({"L": L, "M": M, "k": k})
+    elif family == "igcv2":
+        try:
+            widths = _igcv2_walk(budget, k, max(1, floor_width))
+        except OverflowError:
+            widths = [0] * (MAX_NEAR + 1)
+        for C in widths:
+            add({"K": (1, *igcv2_branches(C)), "C": C, "k": k})
+    elif family == "igcv3":
+        unit = g1 * g2
+        for C in range(-(-floor_width // unit) * unit, best.width + 1, unit):
+            add({"C": C, "t": expansion, "G1": g1, "G2": g2, "k": k, "Cout": C})
+    rows = []
+    for config in configs:
+        block = FAMILIES[family].make(**config)
+        if block.params() <= budget:
+            config = {key: value for key, value in block.config.items() if key not in ("k", "Cout")}
+            if family == "igcv2":
+                config = {"K": list(block.config["K"])}
+            rows.append({"width": block.width, "params": block.params(), "spec": block.spec, "config": config})
+    rows.sort(key=lambda row: (-row["width"], row["params"]))
+    return rows

@@ -180,3 +180,34 @@ def test_paper_table1_widest_at_4672():
     """IGCV1 Table 1 (i), ../shared/reference/igcv1_table1_budget4672.csv: bold row L=28, M=3."""
     v1 = widest_all(4672, 3, ["igcv1"])[0]
     assert (v1.config["L"], v1.config["M"], v1.width, v1.params) == (28, 3, 84, 4620)
+
+
+@settings(max_examples=40, deadline=None)
+@given(budget=st.integers(10, 3000), k=st.sampled_from([1, 3]), percent=st.integers(0, 30))
+def test_near_widest_igcv1_lists_exactly_the_wide_enough_blocks(budget, k, percent):
+    from igcdesign.search import near_widest
+
+    fraction = percent / 100
+    rows = near_widest(budget, k, "igcv1", fraction)
+    best = brute_igcv1(budget, k)
+    if best is None:
+        assert rows == []
+        return
+    floor_width = math.ceil(best[0] * best[1] * (1 - fraction))
+    expected = {(L, M) for M in range(1, budget + 1) for L in range(1, budget // M + 1)
+                if L * M >= floor_width and params("igcv1", L=L, M=M, k=k) <= budget}
+    assert {(r["config"]["L"], r["config"]["M"]) for r in rows} == expected
+    assert [r["width"] for r in rows] == sorted((r["width"] for r in rows), reverse=True)
+
+
+@settings(max_examples=20, deadline=None)
+@given(budget=st.integers(3000, 1_500_000), k=st.sampled_from([1, 3]), percent=st.integers(0, 5))
+def test_near_widest_igcv2_matches_a_full_scan(sopfr, budget, k, percent):
+    from igcdesign.search import near_widest
+
+    C = np.arange(1, len(sopfr))
+    fits = C[C * (k * k + np.maximum(sopfr[1:], 1)) <= budget]
+    floor_width = math.ceil(int(fits.max()) * (1 - percent / 100))
+    rows = near_widest(budget, k, "igcv2", percent / 100)
+    assert sorted(r["width"] for r in rows) == sorted(int(c) for c in fits if c >= floor_width)
+    assert all(r["params"] <= budget for r in rows)
