@@ -50,10 +50,38 @@ def render_widest(budget: int, kernel: int, results) -> None:
     for col, justify in (("family", "left"), ("width", "right"), ("config", "left"), ("params", "right"),
                          ("× regular", "right"), ("continuous bound", "left")):
         table.add_column(col, justify=justify, overflow="fold")
+    measured = any("latency" in r.extra for r in results)
+    if measured:
+        table.add_column("latency ms (IQR), × regular", justify="right", overflow="fold")
     for r in results:
         if r.width is None:
-            table.add_row(r.family, "–", r.note or "", "–", "–", _bound_text(r.bound), style="dim")
+            cells = [r.family, "–", r.note or "", "–", "–", _bound_text(r.bound)]
+            table.add_row(*cells, *([""] if measured else []), style="dim")
             continue
         ratio = f"{r.ratio_to_regular:.2f}" if r.ratio_to_regular else "–"
-        table.add_row(r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound))
+        cells = [r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound)]
+        if measured:
+            cells.append(_latency_text(r.extra.get("latency", [])))
+        table.add_row(*cells)
     console().print(table)
+
+
+def _latency_text(rows: list[dict]) -> str:
+    parts = []
+    for row in rows:
+        ratio = f" ×{row['ratio_to_baseline']:.2f}" if row.get("ratio_to_baseline") else ""
+        parts.append(f"b{row['batch']}: {row['latency_ms']:.3f} ({row['iqr_ms']:.3f}){ratio}")
+    return "\n".join(parts) or "–"
+
+
+def render_near(near: dict, percent: float) -> None:
+    """Per family, the blocks within `percent` % of the widest width, fastest first."""
+    from rich.table import Table
+
+    for family, rows in near.items():
+        table = Table(title=f"{family}: blocks within {percent:g}% of the widest, fastest first")
+        for col in ("spec", "width", "params", "latency ms (IQR), × regular"):
+            table.add_column(col, justify="left" if col == "spec" else "right", overflow="fold")
+        for row in rows:
+            table.add_row(row["spec"], f"{row['width']:,}", f"{row['params']:,}", _latency_text(row["latency"]))
+        console().print(table)

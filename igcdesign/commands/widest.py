@@ -42,6 +42,13 @@ def widest(
     g1: int = typer.Option(2, "--g1", help="IGCV3 groups of the expanding 1×1 conv."),
     g2: int = typer.Option(2, "--g2", help="IGCV3 groups of the reducing 1×1 conv."),
     family: Optional[List[str]] = typer.Option(None, "--family", "-f", help="Restrict to families (repeat or comma list)."),
+    measure: bool = typer.Option(False, "--measure", help="Also time each optimum in PyTorch against the regular conv (needs torch)."),
+    near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% of each family's widest width (e.g. 2%) and rank them by latency."),
+    top: int = typer.Option(10, "--top", help="With --near: at most this many of the widest candidates per family."),
+    hw: int = typer.Option(16, "--hw", help="With --measure/--near: side of the output map."),
+    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="With --measure/--near: batch size(s), e.g. 1,32."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="With --measure/--near: intra-op threads."),
+    min_time: float = typer.Option(0.2, "--min-time", help="With --measure/--near: seconds per measurement."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """The widest block of each family within a parameter budget, exact, with its continuous bound."""
@@ -53,15 +60,63 @@ def widest(
     check_positive(expansion, "--expansion", 1 << 10)
     check_positive(g1, "--g1")
     check_positive(g2, "--g2")
-    results = widest_all(budget, kernel, parse_families(family), expansion, g1, g2)
+    families = parse_families(family)
+    results = widest_all(budget, kernel, families, expansion, g1, g2)
+    document = {"budget": budget, "kernel": kernel, "results": [r.as_dict() for r in results]}
+    if measure or near is not None:
+        document.update(_measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top,
+                                 hw, batch, threads, min_time, quiet=json_))
     if json_:
         from igcdesign.output import emit_json
 
-        emit_json({"budget": budget, "kernel": kernel, "results": [r.as_dict() for r in results]})
+        document["results"] = [r.as_dict() for r in results]
+        emit_json(document)
         return
-    from igcdesign.render import render_widest
+    from igcdesign.render import render_near, render_widest
 
     render_widest(budget, kernel, results)
+    if "near" in document:
+        render_near(document["near"], document["near_percent"])
+
+
+def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
+             min_time, quiet) -> dict:
+    """Run the probe for --measure and --near; returns the extra JSON fields."""
+    from igcdesign.commands.probe import parse_batches
+    from igcdesign.measured import parse_percent
+
+    fraction = parse_percent(near) if near is not None else None
+    check_positive(top, "--top", 1000)
+    batches = parse_batches(batch)
+    from igcdesign.probe import require_torch
+
+    require_torch()
+    from igcdesign.measured import measure_widest, rank_near
+    from igcdesign.probe.measure import ProbeSettings, check_settings
+    from igcdesign.search import FAMILY_ORDER
+
+    settings = ProbeSettings(hw=hw, batches=batches, threads=threads, min_time=min_time)
+    check_settings(settings)  # every bad option fails before the progress bar starts
+    extra: dict = {"hw": hw}
+    progress_context = _progress(quiet)
+    with progress_context as progress:
+        if measure:
+            extra["device"] = measure_widest(results, settings, progress)
+        if fraction is not None:
+            wanted = [f for f in (families or FAMILY_ORDER) if f != "regular"]
+            extra["near_percent"] = fraction * 100
+            extra["near"] = rank_near(budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress)
+    return extra
+
+
+def _progress(quiet: bool):
+    import contextlib
+
+    if quiet:
+        return contextlib.nullcontext(None)
+    from igcdesign.probe.render import progress_bar
+
+    return progress_bar()
 
 
 def register(app: typer.Typer) -> None:
