@@ -38,13 +38,14 @@ def render_probe(document: dict[str, Any]) -> None:
 
     out = console()
     out.print(
-        f"[bold]{document['device']}[/bold] · torch {document['torch']} · {document['threads']} threads · "
+        f"[bold]{document['device']}[/bold] · torch {document['torch']} · {document['threads']} "
+        f"thread{'s' if document['threads'] != 1 else ''} · "
         f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · output map "
         f"{document['hw']}×{document['hw']}"
     )
     table = Table(show_header=True, header_style="bold")
-    table.add_column("spec", overflow="fold", min_width=18)
-    for name in ("batch", "params", "mult_adds", "ms", "IQR ms", "GMAC/s", "× base"):
+    table.add_column("spec", overflow="fold", min_width=12)
+    for name in ("batch", "params", "mult_adds", "ms ± IQR", "GMAC/s", "× base"):
         table.add_column(name, justify="right")
     for row in document["results"]:
         params = group_digits(row["params_symbolic"])
@@ -54,13 +55,13 @@ def render_probe(document: dict[str, Any]) -> None:
         table.add_row(
             row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""),
             str(row["batch"]), params, group_digits(row["mult_adds"]),
-            fmt_float(row["latency_ms"], 3), fmt_float(row["iqr_ms"], 3), fmt_float(row["gmacs"], 1),
+            f"{fmt_float(row['latency_ms'], 3)} ± {fmt_float(row['iqr_ms'], 3)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
     out.print(table)
     load, cpus = max((x for x in document["load_average"] if x is not None), default=None), document["cpu_count"]
     if load is not None and cpus and load > max(cpus - document["threads"], 0) + 0.5:
         out.print(f"[yellow]the machine was busy (load average {load:.1f} on {cpus} CPUs): timings are "
-                  "noisy, see IQR; try --rounds 3 on a quieter machine[/yellow]")
-    out.print("[dim]ms: median latency per call over blocked_autorange blocks; mult_adds per sample; "
+                  "noisy, see IQR; --rounds N keeps each row's least disturbed round, fewer --threads suffer less[/yellow]")
+    out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
               "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch[/dim]")
