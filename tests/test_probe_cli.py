@@ -52,7 +52,8 @@ def test_json_document(cli):
     assert igc["mult_adds"] == igc["params_symbolic"] * 4 * 4  # every conv at 4×4 positions
 
 
-def test_rich_table(cli):
+def test_rich_table(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that rich does not fold the spec
     result = cli("probe", "igcv1:L=2,M=4", "--baseline", "none", *QUICK)
     assert result.exit_code == 0, result.stderr
     assert "igcv1:L=2,M=4,k=3" in result.stdout and "threads" in result.stdout
