@@ -67,6 +67,23 @@ COLUMNS = ["L", "M", "params", "paper_params", "diff_params", "width", "paper_wi
 HEADERS = ["L", "M", "params", "printed params", "Δ params", "width L·M", "printed width", "Δ width", "width/regular", "widest (ours)", "bold (paper)"]
 
 
+def strict_budget_note(budget: int, widest_rows: list[dict]) -> str:
+    """Where the table's widest row (closest to T, either side) exceeds T, the strict optimum."""
+    from igcdesign.search import widest_igcv1
+
+    over = [r for r in widest_rows if r["params"] > budget]
+    if not over:
+        return ""
+    strict = widest_igcv1(budget, K)
+    row = over[0]
+    return (
+        f"The widest row here (L = {row['L']}, M = {row['M']}, {row['params']:,} params) lies "
+        f"{row['params'] - budget:,} params over T, and above the continuous bound, which holds only "
+        f"for params ≤ T. Within the budget (`igcdesign widest --params {budget}`) the widest block is "
+        f"L = {strict.config['L']}, M = {strict.config['M']}: width {strict.width}, {strict.params:,} params.\n\n"
+    )
+
+
 def write(out: Path) -> str:
     from igcdesign.plots import igcv1_table_plot
     from igcdesign.report.files import markdown_table, write_csv
@@ -96,6 +113,7 @@ def write(out: Path) -> str:
             + f"\n{len(rows)} rows, {len(paper_rows)} of them printed in the paper. "
             + ("The paper's bold row is our widest row. " if bold_agree else "**Our widest row differs from the paper's bold row.** ")
             + f"Continuous bound: width (T/(2√S))^(2/3) = {b['width']:.1f} at L = M·S (L = {b['L']:.1f}, M = {b['M']:.2f}).\n\n"
+            + strict_budget_note(budget, [r for r in rows if r.get("widest")])
             + f"![IGCV1 width against L at {budget}]({figure})\n"
         )
     errors = printing_errors()
