@@ -369,9 +369,10 @@ def near_widest(
         while M >= 1 and (M >= peak or wide_enough(M)):
             M -= 1
         for M in range(M + 1, 1 << 62):
-            if M > peak and not wide_enough(M):
+            most = igcv1_max_L(M, k, budget)
+            if M > peak and (most < 1 or not wide_enough(M)):  # past the peak nothing wider follows
                 break
-            for L in range(max(1, -(-floor_width // M)), igcv1_max_L(M, k, budget) + 1):
+            for L in range(max(1, -(-floor_width // M)), most + 1):
                 add({"L": L, "M": M, "k": k})
     elif family == "igcv2":
         try:
