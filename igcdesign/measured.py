@@ -26,7 +26,8 @@ def parse_percent(text: str) -> float:
     return value / 100
 
 
-def _latency(row: dict) -> dict:
+def latency_fields(row: dict) -> dict:
+    """The fields of a probe row that a latency column shows."""
     keys = ("batch", "latency_ms", "iqr_ms", "gmacs", "ratio_to_baseline", "params_torch")
     return {key: row.get(key) for key in keys}
 
@@ -49,7 +50,7 @@ def measure_widest(results: Sequence[WidestResult], settings, progress=None) -> 
     document = probe(specs, settings, baseline=baseline, progress=progress)
     rows = document["results"]
     for r in found:
-        r.extra["latency"] = [_latency(row) for row in rows if row["spec"] == r.spec]
+        r.extra["latency"] = [latency_fields(row) for row in rows if row["spec"] == r.spec]
     return document["device"]
 
 
@@ -76,6 +77,6 @@ def rank_near(
     ranked = {}
     for family, rows in candidates.items():
         for row in rows:
-            row["latency"] = [_latency(r) for r in document["results"] if r["spec"] == row["spec"]]
+            row["latency"] = [latency_fields(r) for r in document["results"] if r["spec"] == row["spec"]]
         ranked[family] = sorted(rows, key=lambda row: measured[row["spec"]]["latency_ms"])
     return ranked

@@ -41,3 +41,18 @@ def test_bad_measure_options(cli, args):
     result = cli("widest", "--params", "5000", *args)
     assert result.exit_code == 2 and result.stderr.startswith("igcdesign: error:")
     assert result.stdout == ""
+
+
+def test_space_measure_times_the_top_rows(cli):
+    result = cli("space", "-f", "igcv1", "-p", "3000", "--top", "3", "--measure", "--json", *FAST)
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    widest_first = sorted(doc["rows"], key=lambda r: (-r["width"], r["params"]))[:3]
+    assert [m["config"] for m in doc["measured"]] == [r["config"] for r in widest_first]
+    for m, row in zip(doc["measured"], widest_first):
+        assert m["latency"][0]["params_torch"] == row["params"] and m["latency"][0]["latency_ms"] > 0
+
+
+def test_space_measure_bad_batch(cli):
+    result = cli("space", "-f", "igcv1", "-p", "3000", "--measure", "--batch", "x")
+    assert result.exit_code == 2 and result.stdout == ""

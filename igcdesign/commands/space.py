@@ -26,7 +26,11 @@ def space(
     pareto: bool = typer.Option(False, "--pareto", help="Keep only the Pareto front of --objectives."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int (default width,params); implies --pareto."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
-    top: int = typer.Option(20, "--top", help="Rows shown in the terminal table."),
+    top: int = typer.Option(20, "--top", help="Rows shown in the terminal table (and timed with --measure)."),
+    measure: bool = typer.Option(False, "--measure", help="Time the --top rows in PyTorch against the regular conv of the same budget (needs torch)."),
+    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="With --measure: intra-op threads."),
+    min_time: float = typer.Option(0.2, "--min-time", help="With --measure: seconds per measurement."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""
@@ -52,12 +56,14 @@ def space(
     chosen = None
     if pareto or objectives:
         chosen = check_objectives((objectives or "width,params").split(","))
+    settings = _probe_settings(hw, batch, threads, min_time) if measure else None
     result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
     if target is not None:
         from igcdesign.space import write_space
 
         write_space(result, target)
     shown = _top(result, top)
+    measured = _measure(shown, budget, kernel, settings, quiet=json_) if measure else None
     if json_:
         from igcdesign.output import emit_json
         from igcdesign.space import records
@@ -67,9 +73,51 @@ def space(
             doc.update(out=str(target), top=records(shown))
         else:
             doc["rows"] = records(result.frame)
+        if measured is not None:
+            doc["measured"] = measured
         emit_json(doc)
         return
-    _render(result, shown, target)
+    _render(result, shown, target, measured)
+
+
+def _probe_settings(hw: int, batch: List[str], threads: Optional[int], min_time: float):
+    """Validated probe settings for --measure, before any enumeration or timing starts."""
+    from igcdesign.commands.probe import parse_batches
+    from igcdesign.probe import require_torch
+
+    batches = parse_batches(batch)
+    require_torch()
+    from igcdesign.probe.measure import ProbeSettings, check_settings
+
+    settings = ProbeSettings(hw=hw, batches=batches, threads=threads, min_time=min_time)
+    check_settings(settings)
+    return settings
+
+
+def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> list[dict]:
+    """Latency of the shown rows, against the widest regular conv within the same budget."""
+    import contextlib
+
+    from igcdesign.measured import latency_fields
+    from igcdesign.probe.measure import probe
+    from igcdesign.search import widest_regular
+
+    specs = list(shown["config"])
+    if not specs:
+        return []
+    regular = widest_regular(budget, kernel).spec or "auto"
+    if quiet:
+        context = contextlib.nullcontext(None)
+    else:
+        from igcdesign.probe.render import progress_bar
+
+        context = progress_bar()
+    with context as progress:
+        document = probe(specs, settings, baseline=regular, progress=progress)
+    return [
+        {"config": spec, "latency": [latency_fields(row) for row in document["results"] if row["spec"] == spec]}
+        for spec in specs
+    ]
 
 
 def _positive(value: int, flag: str) -> int:
@@ -100,7 +148,7 @@ def _top(result, n: int):
     return frame.sort_values(["width", "params"], ascending=[False, True], kind="stable").head(n)
 
 
-def _render(result, shown, target) -> None:
+def _render(result, shown, target, measured=None) -> None:
     from rich.table import Table
 
     from igcdesign.output import console
@@ -117,8 +165,17 @@ def _render(result, shown, target) -> None:
     for c in BASE_COLUMNS:
         table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right",
                          no_wrap=c == "config")
+    latency = {}
+    if measured is not None:
+        from igcdesign.render import _latency_text
+
+        table.add_column("latency ms (IQR), × regular", justify="right")
+        latency = {m["config"]: _latency_text(m["latency"]) for m in measured}
     for row in shown[BASE_COLUMNS].itertuples(index=False):
-        table.add_row(*[v if isinstance(v, str) else f"{int(v):,}" for v in row])
+        cells = [v if isinstance(v, str) else f"{int(v):,}" for v in row]
+        if measured is not None:
+            cells.append(latency.get(row[0], "–"))
+        table.add_row(*cells)
     console().print(table)
 
 
