@@ -22,12 +22,16 @@ def progress_bar() -> Iterator[Progress]:
 
     def update(done: int, total: int, label: str) -> None:
         nonlocal task
-        if task is None:
+        if task is None:  # started on the first step, so a run refused up front prints nothing
+            bar.start()
             task = bar.add_task(label, total=total)
         bar.update(task, completed=done, description=label)
 
-    with bar:
+    try:
         yield update
+    finally:
+        if task is not None:
+            bar.stop()
 
 
 def render_probe(document: dict[str, Any]) -> None:

@@ -82,7 +82,22 @@ def block_target(text: str, hw: int) -> Target | None:
     )
 
 
-RESOLVERS: list[Resolver] = [block_target]
+def _net_target(text: str, hw: int) -> Target | None:
+    """Whole networks (igcv1-cifar:..., mobilenetv2, a stage file), at their native resolution."""
+    from igcdesign.families import FAMILIES
+    from igcdesign.nets import net_target
+
+    try:
+        return net_target(text, hw)
+    except IGCError:
+        # 'mobilenetv2' names both a network and a block family: what the network refuses,
+        # the block resolver may accept ('mobilenetv2:C=24,t=6' is a bottleneck block).
+        if text.strip().partition(":")[0].strip().lower() in FAMILIES:
+            return None
+        raise
+
+
+RESOLVERS: list[Resolver] = [_net_target, block_target]
 
 
 def resolve_target(text: str, hw: int) -> Target:
@@ -94,7 +109,7 @@ def resolve_target(text: str, hw: int) -> Target:
         target = resolver(text, hw)
         if target is not None:
             return target
-    raise IGCError(f"cannot probe '{text}': not a block spec")
+    raise IGCError(f"cannot probe '{text}': not a block or network spec")
 
 
 def regular_baseline_spec(budget: int, k: int) -> str:
