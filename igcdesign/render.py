@@ -29,9 +29,22 @@ def _config_text(config: dict | None) -> str:
     parts = []
     for key, value in config.items():
         if isinstance(value, (list, tuple)):
-            value = "x".join(str(v) for v in value)
+            value = _runs(value)
         parts.append(f"{key}={value}")
     return ", ".join(parts)
+
+
+def _runs(values) -> str:
+    """Branch sizes with repeats folded for reading: (1, 4, 3, 3, 3) → '1x4x3^3'."""
+    out: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j < len(values) and values[j] == values[i]:
+            j += 1
+        out.append(f"{values[i]}^{j - i}" if j - i > 2 else "x".join([str(values[i])] * (j - i)))
+        i = j
+    return "x".join(out)
 
 
 def _bound_text(bound: dict) -> str:
