@@ -51,35 +51,48 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-app = typer.Typer(
-    cls=OneLineErrorGroup,
-    name="igcdesign",
-    help="Exact design-space answers for interleaved group convolution (IGCV1, IGCV2, IGCV3) blocks.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: typer's rich help formatter costs more than the whole CLI
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+SUMMARY = "Exact design-space answers for interleaved group convolution (IGCV1, IGCV2, IGCV3) blocks."
 
 
-@app.callback()
 def _root() -> None:
     """Exact design-space answers for interleaved group convolution (IGCV1, IGCV2, IGCV3) blocks."""
 
 
-def _register_commands() -> None:
+def command_names() -> list[str]:
+    """The commands, one module each in igcdesign/commands (listed without importing them)."""
     folder = os.path.join(os.path.dirname(__file__), "commands")
-    names = sorted(
-        entry[:-3] for entry in os.listdir(folder) if entry.endswith(".py") and not entry.startswith("_")
+    return sorted(entry[:-3] for entry in os.listdir(folder) if entry.endswith(".py") and not entry.startswith("_"))
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer application with every command, or with just `only` (what one run needs)."""
+    application = typer.Typer(
+        cls=OneLineErrorGroup,
+        name="igcdesign",
+        help=SUMMARY,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain help: typer's rich help formatter costs more than the whole CLI
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
-    for name in names:
-        importlib.import_module(f"igcdesign.commands.{name}").register(app)
+    application.callback()(_root)  # keeps a group even with one command registered
+    for name in [only] if only else command_names():
+        importlib.import_module(f"igcdesign.commands.{name}").register(application)
+    return application
 
 
-_register_commands()
+def __getattr__(name: str):
+    if name == "app":  # the full application, built on first use (tests, `python -m`)
+        globals()["app"] = full = build_app()
+        return full
+    raise AttributeError(name)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point."""
-    app(args=argv, prog_name="igcdesign")
+    """Console-script entry point: builds only the command being run, or all of them for help."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    before = args[: args.index(first)] if first is not None else args
+    wants_help = any(a in ("-h", "--help") for a in before)
+    build_app(first if first in command_names() and not wants_help else None)(args=args, prog_name="igcdesign")
