@@ -14,6 +14,34 @@ from igcdesign.errors import IGCError
 from igcdesign.search import WidestResult, near_widest
 
 
+def probe_settings(hw: int, batch: Sequence[str], threads: int | None, min_time: float):
+    """Validated probe settings from a command's --hw/--batch/--threads/--min-time options.
+
+    Fails (IGCError, one line) before anything is enumerated, built or timed.
+    """
+    from igcdesign.commands.probe import parse_batches
+    from igcdesign.probe import require_torch
+
+    batches = parse_batches(list(batch))
+    require_torch()
+    from igcdesign.probe.measure import ProbeSettings, check_settings
+
+    settings = ProbeSettings(hw=hw, batches=batches, threads=threads, min_time=min_time)
+    check_settings(settings)
+    return settings
+
+
+def progress_context(quiet: bool):
+    """A progress bar on stderr for people; nothing under --json."""
+    import contextlib
+
+    if quiet:
+        return contextlib.nullcontext(None)
+    from igcdesign.probe.render import progress_bar
+
+    return progress_bar()
+
+
 def parse_percent(text: str) -> float:
     """'2%', '2' or '0.5%' → a fraction in [0, 0.5]; IGCError otherwise."""
     raw = str(text).strip().rstrip("%").strip()

@@ -56,7 +56,11 @@ def space(
     chosen = None
     if pareto or objectives:
         chosen = check_objectives((objectives or "width,params").split(","))
-    settings = _probe_settings(hw, batch, threads, min_time) if measure else None
+    settings = None
+    if measure:
+        from igcdesign.measured import probe_settings
+
+        settings = probe_settings(hw, batch, threads, min_time)
     result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
     if target is not None:
         from igcdesign.space import write_space
@@ -80,25 +84,9 @@ def space(
     _render(result, shown, target, measured)
 
 
-def _probe_settings(hw: int, batch: List[str], threads: Optional[int], min_time: float):
-    """Validated probe settings for --measure, before any enumeration or timing starts."""
-    from igcdesign.commands.probe import parse_batches
-    from igcdesign.probe import require_torch
-
-    batches = parse_batches(batch)
-    require_torch()
-    from igcdesign.probe.measure import ProbeSettings, check_settings
-
-    settings = ProbeSettings(hw=hw, batches=batches, threads=threads, min_time=min_time)
-    check_settings(settings)
-    return settings
-
-
 def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> list[dict]:
     """Latency of the shown rows, against the widest regular conv within the same budget."""
-    import contextlib
-
-    from igcdesign.measured import latency_fields
+    from igcdesign.measured import latency_fields, progress_context
     from igcdesign.probe.measure import probe
     from igcdesign.search import widest_regular
 
@@ -106,13 +94,7 @@ def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> list[dic
     if not specs:
         return []
     regular = widest_regular(budget, kernel).spec or "auto"
-    if quiet:
-        context = contextlib.nullcontext(None)
-    else:
-        from igcdesign.probe.render import progress_bar
-
-        context = progress_bar()
-    with context as progress:
+    with progress_context(quiet) as progress:
         document = probe(specs, settings, baseline=regular, progress=progress)
     return [
         {"config": spec, "latency": [latency_fields(row) for row in document["results"] if row["spec"] == spec]}

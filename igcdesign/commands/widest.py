@@ -82,24 +82,16 @@ def widest(
 def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
              min_time, quiet) -> dict:
     """Run the probe for --measure and --near; returns the extra JSON fields."""
-    from igcdesign.commands.probe import parse_batches
-    from igcdesign.measured import parse_percent
+    from igcdesign.measured import parse_percent, probe_settings, progress_context
 
     fraction = parse_percent(near) if near is not None else None
     check_positive(top, "--top", 1000)
-    batches = parse_batches(batch)
-    from igcdesign.probe import require_torch
-
-    require_torch()
+    settings = probe_settings(hw, batch, threads, min_time)
     from igcdesign.measured import measure_widest, rank_near
-    from igcdesign.probe.measure import ProbeSettings, check_settings
     from igcdesign.search import FAMILY_ORDER
 
-    settings = ProbeSettings(hw=hw, batches=batches, threads=threads, min_time=min_time)
-    check_settings(settings)  # every bad option fails before the progress bar starts
     extra: dict = {"hw": hw}
-    progress_context = _progress(quiet)
-    with progress_context as progress:
+    with progress_context(quiet) as progress:
         if measure:
             extra["device"] = measure_widest(results, settings, progress)
         if fraction is not None:
@@ -107,16 +99,6 @@ def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near
             extra["near_percent"] = fraction * 100
             extra["near"] = rank_near(budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress)
     return extra
-
-
-def _progress(quiet: bool):
-    import contextlib
-
-    if quiet:
-        return contextlib.nullcontext(None)
-    from igcdesign.probe.render import progress_bar
-
-    return progress_bar()
 
 
 def register(app: typer.Typer) -> None:
