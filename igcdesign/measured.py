@@ -92,7 +92,7 @@ def rank_near(
     from igcdesign.search import widest_regular
 
     candidates = {
-        family: near_widest(budget, k, family, fraction, expansion, g1, g2)[:top]
+        family: near_widest(budget, k, family, fraction, expansion, g1, g2, limit=top)
         for family in families if family != "regular"
     }
     specs = [row["spec"] for rows in candidates.values() for row in rows]

@@ -196,43 +196,51 @@ def _max_factor(room: float, fixed: float, density: float) -> float:
     return math.exp(max(x, 0.0) + 1e-9)
 
 
-def _igcv2_walk(budget: int, k: int, floor: int | None) -> list[int]:
-    """Widths C with C·(S + sopfr(C)) ≤ budget (sopfr: sum of prime factors with multiplicity).
+def _igcv2_walk(budget: int, k: int, floor: int = 1, keep: int = 1) -> list[int]:
+    """The `keep` largest widths C ≥ floor with C·(S + sopfr(C)) ≤ budget, largest first.
 
-    With floor None, only the largest such C (in a list of one); otherwise every such C ≥ floor.
-    The walk visits prime multisets in increasing order and prunes with sopfr(m) ≥ c·ln m,
-    where c = 3/ln 3 for every m and p/ln p once every remaining prime is at least p ≥ 3.
+    sopfr is the sum of prime factors with multiplicity. The walk visits prime multisets in
+    increasing order. Below a node n (sum s) whose next primes are all ≥ p, every width is
+    n·m with sopfr(m) ≥ c·ln m, where c = 3/ln 3 for every m and p/ln p once p ≥ 3; so the
+    largest reachable width is bounded, the bound only falls as p grows, and the loop stops
+    as soon as it cannot beat the `keep`-th best found. IGCError past NODE_LIMIT nodes.
     """
+    import heapq
+
+    from igcdesign.errors import IGCError
+
     S = k * k
     if _block_params("igcv2", K=(1, 1), C=1, k=k) > budget:
         return []
-    best, found = 1, []
+    kept: list[int] = []  # min-heap of the best widths so far
+    visited = 0
 
-    def bound(n: int, s: int, p: int) -> float:
+    def threshold() -> int:
+        return max(floor, kept[0] + 1) if len(kept) == keep else floor
+
+    def reachable(n: int, s: int, p: int) -> float:
         density = max(3 / _LOG3, p / math.log(p)) if p >= 3 else 3 / _LOG3
-        return n * _max_factor(budget / n, S + s, density)
+        return n * _max_factor(budget / n, S + s, density) * (1 + 1e-9)
 
     def dfs(n: int, s: int, index: int) -> None:
-        nonlocal best
-        if floor is None:
-            best = max(best, n)
-        elif n >= floor:
-            found.append(n)
-            if len(found) > MAX_NEAR:
-                raise OverflowError
+        nonlocal visited
+        visited += 1
+        if visited > NODE_LIMIT:
+            raise IGCError("the IGCV2 search grew too large; ask for fewer or less varied blocks")
+        if n >= threshold():
+            heapq.heappush(kept, n)
+            if len(kept) > keep:
+                heapq.heappop(kept)
         i = index
         while True:
             p = _PRIMES.get(i)
-            n2, s2 = n * p, s + p
-            if n2 * (S + s2) > budget:
+            if n * p * (S + s + p) > budget or reachable(n, s, p) < threshold():
                 break
-            if bound(n2, s2, p) * (1 + 1e-9) < (best + 1 if floor is None else floor):
-                break
-            dfs(n2, s2, i)
+            dfs(n * p, s + p, i)
             i += 1
 
     dfs(1, 0, 0)
-    return [best] if floor is None else sorted(found, reverse=True)
+    return sorted(kept, reverse=True)
 
 
 def igcv2_widest_width(budget: int, k: int) -> int:
@@ -241,7 +249,7 @@ def igcv2_widest_width(budget: int, k: int) -> int:
     That is the widest strictly complementary IGCV2 block with a channel-wise k×k conv: its 1×1
     branch sizes multiply to C, and no factorisation sums to less than the primes of C.
     """
-    widths = _igcv2_walk(budget, k, None)
+    widths = _igcv2_walk(budget, k)
     return widths[0] if widths else 0
 
 
@@ -336,62 +344,88 @@ def widest_all(
 # --- nearly as wide ----------------------------------------------------------------------
 
 MAX_NEAR = 10_000
+NODE_LIMIT = 2_000_000
+
+
+def _igcv1_near(budget: int, k: int, floor_width: int, limit: int) -> list[dict]:
+    """The `limit` widest IGCV1 shapes of width ≥ floor_width within budget, widest first.
+
+    Walks M out from the continuous optimum on both sides, keeping the `limit` best per-M
+    maxima; the limit-th of those bounds the answer from below, so a side stops once the real
+    width M·L_root(M) (unimodal in M) falls under it. The survivors' descending runs of L are
+    then merged through a heap.
+    """
+    import heapq
+
+    peak = max(1, round(f.igcv1_bound_M(budget, k)))
+    tops: list[int] = []  # min-heap of the best per-M maximum widths
+    runs: dict[int, int] = {}  # M → its largest L
+
+    def bar() -> int:
+        return max(floor_width, tops[0]) if len(tops) >= limit else floor_width
+
+    def visit(M: int) -> bool:
+        most = igcv1_max_L(M, k, budget)
+        if most < 1:
+            return False
+        runs[M] = most
+        heapq.heappush(tops, most * M)
+        if len(tops) > limit:
+            heapq.heappop(tops)
+        return True
+
+    M = peak
+    while visit(M) and (M <= peak or M * f.igcv1_L_root(M, k, budget) + 1 >= bar()):
+        M += 1
+    M = peak - 1
+    while M >= 1 and M * f.igcv1_L_root(M, k, budget) + 1 >= bar():
+        visit(M)
+        M -= 1
+    threshold = bar()
+    heap = [(-L * M, _block_params("igcv1", L=L, M=M, k=k), M, L) for M, L in runs.items() if L * M >= threshold]
+    heapq.heapify(heap)
+    configs: list[dict] = []
+    while heap and len(configs) < limit:
+        _, _, M, L = heapq.heappop(heap)
+        configs.append({"L": L, "M": M, "k": k})
+        if L > 1 and (L - 1) * M >= threshold:
+            heapq.heappush(heap, (-(L - 1) * M, _block_params("igcv1", L=L - 1, M=M, k=k), M, L - 1))
+    return configs
 
 
 def near_widest(
-    budget: int, k: int, family: str, fraction: float, expansion: int = 6, g1: int = 2, g2: int = 2
+    budget: int, k: int, family: str, fraction: float, expansion: int = 6, g1: int = 2, g2: int = 2,
+    limit: int = MAX_NEAR,
 ) -> list[dict]:
-    """Every block of `family` within budget whose width is at least (1 − fraction) × the widest.
+    """The `limit` widest blocks of `family` within budget whose width is at least (1 − fraction)
+    × the widest, widest first (ties: fewer params), as {"width", "params", "config", "spec"}.
 
-    Returned widest first (ties: fewer params), as {"width", "params", "config", "spec"}; at most
-    MAX_NEAR of them, and IGCError if more would qualify (ask for a smaller fraction).
+    IGCError where the IGCV2 walk would grow unreasonably large.
     """
-    from igcdesign.errors import IGCError
-
+    limit = min(limit, MAX_NEAR)
     best = widest_all(budget, k, [family], expansion, g1, g2)[0]
     if not best.width:
         return []
-    floor_width = math.ceil(best.width * (1 - fraction))
+    floor_width = max(1, math.ceil(best.width * (1 - fraction)))
     configs: list[dict] = []
-
-    def add(config: dict) -> None:
-        if len(configs) >= MAX_NEAR:
-            raise IGCError(f"more than {MAX_NEAR} {family} blocks are within {fraction:.1%} of the widest; ask for less")
-        configs.append(config)
-
     if family in ("regular", "dwsep"):
-        for C in range(floor_width, best.width + 1):
-            add({"C": C, "k": k})
-    elif family == "igcv1":
-        peak = max(1, round(f.igcv1_bound_M(budget, k)))
-        wide_enough = lambda M: M * f.igcv1_L_root(M, k, budget) + 1 >= floor_width  # noqa: E731
-        M = peak  # the real width at M is unimodal in M: walk out from its peak both ways
-        while M >= 1 and (M >= peak or wide_enough(M)):
-            M -= 1
-        for M in range(M + 1, 1 << 62):
-            most = igcv1_max_L(M, k, budget)
-            if M > peak and (most < 1 or not wide_enough(M)):  # past the peak nothing wider follows
-                break
-            for L in range(max(1, -(-floor_width // M)), most + 1):
-                add({"L": L, "M": M, "k": k})
-    elif family == "igcv2":
-        try:
-            widths = _igcv2_walk(budget, k, max(1, floor_width))
-        except OverflowError:
-            widths = [0] * (MAX_NEAR + 1)
-        for C in widths:
-            add({"K": (1, *igcv2_branches(C)), "C": C, "k": k})
+        configs = [{"C": C, "k": k} for C in range(best.width, max(floor_width, best.width - limit + 1) - 1, -1)]
     elif family == "igcv3":
         unit = g1 * g2
-        for C in range(-(-floor_width // unit) * unit, best.width + 1, unit):
-            add({"C": C, "t": expansion, "G1": g1, "G2": g2, "k": k, "Cout": C})
+        lowest = max(floor_width, best.width - (limit - 1) * unit)
+        configs = [{"C": C, "t": expansion, "G1": g1, "G2": g2, "k": k, "Cout": C}
+                   for C in range(best.width, lowest - 1, -unit)]
+    elif family == "igcv2":
+        configs = [{"K": (1, *igcv2_branches(C)), "C": C, "k": k}
+                   for C in _igcv2_walk(budget, k, floor_width, limit)]
+    elif family == "igcv1":
+        configs = _igcv1_near(budget, k, floor_width, limit)
     rows = []
     for config in configs:
         block = FAMILIES[family].make(**config)
-        if block.params() <= budget:
-            config = {key: value for key, value in block.config.items() if key not in ("k", "Cout")}
-            if family == "igcv2":
-                config = {"K": list(block.config["K"])}
-            rows.append({"width": block.width, "params": block.params(), "spec": block.spec, "config": config})
+        config = {key: value for key, value in block.config.items() if key not in ("k", "Cout")}
+        if family == "igcv2":
+            config = {"K": list(block.config["K"])}
+        rows.append({"width": block.width, "params": block.params(), "spec": block.spec, "config": config})
     rows.sort(key=lambda row: (-row["width"], row["params"]))
-    return rows
+    return rows[:limit]

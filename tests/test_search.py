@@ -211,3 +211,26 @@ def test_near_widest_igcv2_matches_a_full_scan(sopfr, budget, k, percent):
     rows = near_widest(budget, k, "igcv2", percent / 100)
     assert sorted(r["width"] for r in rows) == sorted(int(c) for c in fits if c >= floor_width)
     assert all(r["params"] <= budget for r in rows)
+
+
+@pytest.mark.parametrize("budget, k, fraction", [(434, 3, 0), (5195, 3, 0.001), (1_183_576, 1, 0), (50_000, 3, 0.02)])
+def test_near_widest_igcv2_keeps_the_widest_itself(sopfr, budget, k, fraction):
+    """Regression: the walk once pruned a sibling prime whose subtree held the widest block."""
+    from igcdesign.search import near_widest
+
+    C = np.arange(1, len(sopfr))
+    fits = C[C * (k * k + np.maximum(sopfr[1:], 1)) <= budget]
+    floor_width = math.ceil(int(fits.max()) * (1 - fraction))
+    rows = near_widest(budget, k, "igcv2", fraction)
+    assert [r["width"] for r in rows] == sorted((int(c) for c in fits if c >= floor_width), reverse=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(budget=st.integers(10, 200_000), k=st.sampled_from([1, 3]), percent=st.integers(0, 20),
+       family=st.sampled_from(["igcv1", "igcv2", "igcv3", "regular", "dwsep"]), limit=st.integers(1, 12))
+def test_near_widest_limit_is_a_prefix_of_the_full_list(budget, k, percent, family, limit):
+    from igcdesign.search import near_widest
+
+    everything = near_widest(budget, k, family, percent / 100)
+    some = near_widest(budget, k, family, percent / 100, limit=limit)
+    assert [(r["width"], r["params"]) for r in some] == [(r["width"], r["params"]) for r in everything[:limit]]
