@@ -32,9 +32,10 @@ class OneLineErrorGroup(TyperGroup):
             rv = super().main(args=args, prog_name=prog_name or "igcdesign", standalone_mode=False, **extra)
         except IGCError as e:
             _fail(str(e))
+        except _click.exceptions.NoArgsIsHelpError as e:  # bare `igcdesign`: help, not an error
+            sys.stdout.write(e.format_message() + "\n")
+            sys.exit(0)
         except _click.exceptions.UsageError as e:
-            if not e.format_message():  # bare `igcdesign`: the help was printed
-                sys.exit(0)
             _fail(e.format_message())
         except _click.exceptions.ClickException as e:
             _fail(e.format_message())
@@ -92,6 +93,9 @@ def __getattr__(name: str):
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: builds only the command being run, or all of them for help."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a terminal without Unicode gets '?' instead of a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     first = next((a for a in args if not a.startswith("-")), None)
     before = args[: args.index(first)] if first is not None else args
     wants_help = any(a in ("-h", "--help") for a in before)

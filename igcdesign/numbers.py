@@ -25,10 +25,12 @@ def parse_count(text: str, what: str = "budget", maximum: int = MAX_BUDGET) -> i
         if body.startswith("-"):
             raise IGCError(f"{what} must be positive, got '{raw}'")
         raise IGCError(f"{what} '{raw}' is not a number (try 4672, 1e6, 1_000_000, 2.5M, 17.5k)")
-    digits = match["int"].replace("_", "")
+    digits = match["int"].replace("_", "").lstrip("0")
     fraction = (match["frac"] or "").replace("_", "").rstrip("0")
+    if len(digits + fraction) > 2 * len(str(maximum)):  # before int(): Python refuses 4300+ digits
+        raise IGCError(f"{what} '{raw[:24]}…' has too many digits (at most {maximum:.0e})")
     exponent += int(match["exp"] or 0) - len(fraction)
-    mantissa = int(digits + fraction)
+    mantissa = int(digits + fraction or "0")
     if mantissa == 0:
         raise IGCError(f"{what} must be positive, got '{raw}'")
     if exponent < 0:

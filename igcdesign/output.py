@@ -10,7 +10,9 @@ from typing import Any
 
 def emit_json(document: Any) -> None:
     """Print exactly one JSON document (and a newline) on stdout."""
-    sys.stdout.write(json.dumps(document, indent=2, default=_default, allow_nan=False, ensure_ascii=False) + "\n")
+    unicode = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf16", "utf32")
+    text = json.dumps(document, indent=2, default=_default, allow_nan=False, ensure_ascii=not unicode)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

@@ -55,10 +55,25 @@ def test_igcv3_results_are_the_papers():
     assert sp.simplify(d.results["paths"] - t * C / (G1 * G2)) == 0
 
 
+@st.composite
+def igcv2_configs(draw):
+    K = tuple(draw(st.integers(1, 8)) for _ in range(3))
+    return {"K": K, "C": math.prod(K) * draw(st.integers(1, 3)), "k": draw(st.integers(1, 7))}
+
+
+@st.composite
+def igcv3_configs(draw):
+    g1, g2 = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"C": g1 * g2 * draw(st.integers(1, 8)), "t": draw(st.integers(1, 6)), "G1": g1, "G2": g2,
+            "k": draw(st.integers(1, 7)), "Cout": g2 * draw(st.integers(1, 20))}
+
+
 configs = {
     "regular": st.fixed_dictionaries({"C": st.integers(1, 300), "k": st.integers(1, 7)}),
     "dwsep": st.fixed_dictionaries({"C": st.integers(1, 300), "k": st.integers(1, 7)}),
     "igcv1": st.fixed_dictionaries({"L": st.integers(1, 60), "M": st.integers(1, 60), "k": st.integers(1, 7)}),
+    "igcv2": igcv2_configs(),
+    "igcv3": igcv3_configs(),
 }
 
 
@@ -70,7 +85,10 @@ def test_symbolic_costs_equal_integer_counts(data, family, hw):
     block = FAMILIES[family].make(**config)
     counted = count_block(block, hw)
     costs = family_costs(family)
-    symbols = {getattr(sy, key): value for key, value in config.items()}
+    names = {"Cout": sy.Cout}
+    symbols = {names.get(key, getattr(sy, key, None)): value for key, value in config.items() if key != "K"}
+    if family == "igcv2":
+        symbols.update(zip(sy.branch_symbols(3), config["K"]))
     symbols[sy.P] = hw * hw
     assert costs["params"].subs(symbols) == counted.params
     assert costs["mult_adds"].subs(symbols) == counted.mult_adds

@@ -50,6 +50,13 @@ def make_chain(
     return tuple(layers)
 
 
+def _positive_int(value: Any, what: str) -> int:
+    """value as a plain int (numpy integers included) if it is a positive integer, else SpecError."""
+    if isinstance(value, bool) or not hasattr(value, "__index__") or value.__index__() <= 0:
+        raise SpecError(f"{what}: must be a positive integer, got {value!r}")
+    return value.__index__()
+
+
 def check_divides(groups: int, channels: int, what: str) -> None:
     if channels % groups:
         raise SpecError(f"{what}: {groups} groups do not divide {channels} channels")
@@ -91,6 +98,19 @@ class Family:
     def parse_list(self, key: str, raw: str) -> tuple:
         return parse_int_list(raw, self.list_keys[key], f"{self.name} {key}")
 
+    def check_values(self, config: dict[str, Any]) -> None:
+        """Every value a positive int (or a tuple of them), as a parsed spec would hold."""
+        for key, value in list(config.items()):
+            if key in self.list_keys and key != "P":
+                values = (value,) if isinstance(value, int) else value
+                if not isinstance(values, (tuple, list)) or not values:
+                    raise SpecError(f"{self.name} {key}: expected positive integers, got {value!r}")
+                config[key] = tuple(_positive_int(v, f"{self.name} {key}") for v in values)
+            elif key in self.int_keys or key in self.defaults:
+                config[key] = _positive_int(value, f"{self.name} {key}")
+            elif key not in self.list_keys:
+                raise SpecError(f"unknown key '{key}' for {self.name}")
+
     def complete(self, config: dict[str, Any]) -> None:
         """Fill in values that default to others (e.g. C = ∏K)."""
 
@@ -129,6 +149,7 @@ class Family:
         config = {k: v for k, v in values.items() if v is not None}
         for key, value in self.defaults.items():
             config.setdefault(key, value)
+        self.check_values(config)
         self.complete(config)
         self.validate(config)
         return self.block(config)

@@ -62,6 +62,10 @@ class Chain(Family):
             check_divides(g, W[i], f"chain conv {i + 1} input")
             check_divides(g, W[i + 1], f"chain conv {i + 1} output")
         for i, gap in enumerate(P):
+            if not (gap in ("s", "i") or isinstance(gap, (int, tuple))) or isinstance(gap, bool):
+                raise SpecError(f"chain gap {i + 1}: {gap!r} is not s, i, a shuffle group count or a permutation")
+            if isinstance(gap, int) and gap <= 0:
+                raise SpecError(f"chain gap {i + 1}: shuffle groups must be positive, got {gap}")
             if isinstance(gap, int):
                 check_divides(gap, W[i + 1], f"chain P gap {i + 1} shuffle")
             elif isinstance(gap, tuple) and sorted(gap) != list(range(W[i + 1])):

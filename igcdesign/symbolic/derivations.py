@@ -164,7 +164,8 @@ def derive_igcv3() -> Derivation:
     total = fan_out * sp.simplify(reduce.cout / reduce.groups)
     paths = sp.simplify(total / reduce.cout)
     d.add("The shuffle spreads each expansion group evenly over the reduction groups, so every "
-          "(input, output) pair is joined by", sp.Eq(sp.Symbol("p"), paths.subs(t * C, Cint)))
+          "(input, output) pair is joined by", sp.Eq(sp.Symbol("p"), paths.subs(t * C, Cint)),
+          "when G1·G2 divides C_int; otherwise the counts differ between pairs (check says redundant)")
     d.add("Super-channels: each layer split into", sp.Eq(sp.Symbol("C_s"), G1 * G2),
           "the complementary condition holds between super-channels")
     d.add("MobileNetV2 (G1 = G2 = 1)", sp.Eq(T, (Cint * per_channel).subs({G1: 1, G2: 1})))
