@@ -127,13 +127,17 @@ def derive_igcv2() -> Derivation:
           sp.And(sp.Eq(S * K3[0], K3[1]), sp.Eq(K3[1], K3[2])),
           f"each term = {terms[0]}")
     bound = C * L * (S * C) ** (1 / L)
+    _confirm(C * free.subs(solution) - bound.subs(L, 3), "the three-conv minimum is the AM–GM bound at L = 3")
     d.add("AM–GM over the L terms S·K₁, K₂, …, K_L (product S·C)", sp.GreaterThan(Q, bound),
-          "equality exactly under the balance condition")
+          "equality exactly under the balance condition (sympy: the three-conv minimum above equals it at L = 3)")
     L_opt = _positive_root(sp.diff(bound, L), L)
     d.add("Best number of group convs", sp.Eq(L, L_opt))
     Q_min = bound.subs(L, L_opt)
     d.add("Least parameters for width C", sp.Eq(Q, Q_min))
     channelwise = C * (S + n * C ** (1 / n))
+    pair = S + K3[1] + C / K3[1]  # K₁ = 1 and two 1×1 convs with K₂·K₃ = C
+    least = pair.subs(K3[1], _positive_root(sp.diff(pair, K3[1]), K3[1]))
+    _confirm(C * least - channelwise.subs(n, 2), "two balanced 1×1 convs reach the channel-wise bound")
     d.add("Channel-wise first conv (K₁ = 1), n = L − 1 balanced 1×1 convs K_l = C^(1/n)",
           sp.GreaterThan(Q, channelwise))
     n_opt = _positive_root(sp.diff(channelwise, n), n)
