@@ -38,6 +38,40 @@ def test_json_document(cli):
     assert sparse["disconnected_pairs"] == 64 * 48
 
 
+C = 65536
+
+
+@pytest.mark.parametrize("spec,block,paths", [
+    # two channel-wise convs, identity gap: output o sees input o alone, through one path
+    (f"chain:W={C}/{C}/{C},G={C}/{C},k=3/1,P=i", 1, 1),
+    # two 4096-group convs, identity gap: 4096 blocks of 16; inside a block, 16 paths per pair
+    (f"chain:W={C}/{C}/{C},G=4096/4096,P=i", 16, 16),
+    # IGCV2 with ∏K = 16 < C: each output sees the 16 inputs of its branch, once each
+    (f"igcv2:C={C},K=1x16", 16, 1),
+])
+def test_large_disconnected_chains_are_checked(cli, spec, block, paths):
+    r = cli("check", spec, "--json")
+    assert r.exit_code == 1, r.stderr
+    doc = r.json()
+    # C/block independent blocks of block×block connected pairs: C² − C·block pairs are cut.
+    assert (doc["verdict"], doc["paths_min"], doc["paths_max"]) == ("sparse", 0, paths)
+    assert doc["disconnected_pairs"] == C * C - C * block
+    assert doc["super_channels"] is None
+    convs = [row for row in doc["layers"] if row["kind"] == "conv"]
+    assert (convs[-1]["reach_min"], convs[-1]["reach_max"]) == (block, block)
+    assert doc["fix"]["exists"] and doc["fix"]["verdict"] == "strict"
+
+
+def test_large_disconnected_chain_explained(cli):
+    r = cli("check", f"chain:W={C}/{C}/{C},G={C}/{C},k=3/1,P=i")
+    out = " ".join(r.stdout.split())  # the console may wrap lines
+    assert r.exit_code == 1 and "sparse" in out
+    # the first examples in input order: input 0 never reaches outputs 1, 2, 3
+    for o in (1, 2, 3):
+        assert f"input channel 0 (group 0 of conv 1) never reach output channel {o} (group {o} of conv 2)" in out
+    assert f"disconnected pairs: {C * C - C:,}" in out
+
+
 def test_human_explains_igcv2(cli):
     out = cli("check", "igcv2:C=64,K=1x4x4").stdout
     assert "∏K_l = C" in out and "balance condition" in out and "fix" in out

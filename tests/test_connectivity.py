@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import itertools
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from igcdesign.connectivity import analyze, classify
+from igcdesign.connectivity import analyze, classify, fixes
 from igcdesign.connectivity.perms import with_perms
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute
 from igcdesign.spec import parse_block
-from test_connectivity_paths import brute_force, dense_matrix, random_chains
+from test_connectivity_paths import brute_force, component_chains, dense_matrix, random_chains
+
+# Small chains of every kind, and chains that fall apart into many independent components.
+any_chains = st.one_of(random_chains(4), component_chains(3))
 
 
 def brute_verdict(p: np.ndarray) -> str:
@@ -28,7 +32,7 @@ def brute_verdict(p: np.ndarray) -> str:
 
 @st.composite
 def chains_with_lead(draw):
-    chain = draw(random_chains(4))
+    chain = draw(any_chains)
     if draw(st.booleans()):
         w = chain[0].cin
         chain = (Permute(w, perm=tuple(draw(st.permutations(range(w))))),) + chain
@@ -62,8 +66,43 @@ def brute_super_channels(chain) -> set[int]:
     return counts
 
 
+def brute_layers(chain) -> list[tuple[int, int, int, bool]]:
+    """Per conv, from prefix path matrices: (reach min, reach max, paths max, flow cut by the gap before).
+
+    Reach = channels after the conv with a path from one input channel. The gap before conv l+1
+    cuts the flow when, for some input, the channels it reaches after conv l land in fewer of
+    conv l+1's groups than they could: min(groups, reached channels).
+    """
+    at = [i for i, layer in enumerate(chain) if isinstance(layer, GroupConv)]
+    rows = []
+    for n, i in enumerate(at):
+        p = brute_force(chain[: i + 1])
+        reach = (p > 0).sum(axis=0)
+        cut = False
+        if n:
+            before = brute_force(chain[: at[n - 1] + 1]) > 0
+            gap = chain[at[n - 1] + 1: i]
+            moved = (brute_force(gap) if gap else np.eye(len(before), dtype=np.int64)) @ before
+            conv = chain[i]
+            group = np.arange(conv.cin) // (conv.cin // conv.groups)
+            for col in range(moved.shape[1]):
+                touched = len(set(group[moved[:, col] > 0].tolist()))
+                cut |= touched < min(conv.groups, int(before[:, col].sum()))
+        rows.append((int(reach.min()), int(reach.max()), int(p.max()), cut))
+    return rows
+
+
+@settings(max_examples=120, deadline=None)
+@given(chains_with_lead())
+def test_layer_rows_match_brute_force(chain):
+    r = analyze(chain, fix=False)
+    got = [(row["reach_min"], row["reach_max"], row["paths_max"], row["merges_reached_groups"])
+           for row in r.layers if row["kind"] == "conv"]
+    assert got == brute_layers(chain)
+
+
 @settings(max_examples=80, deadline=None)
-@given(random_chains(4))
+@given(any_chains)
 def test_super_channels_match_brute_force(chain):
     r = analyze(chain, fix=False)
     if r.verdict != "relaxed":
@@ -74,7 +113,7 @@ def test_super_channels_match_brute_force(chain):
 
 
 @settings(max_examples=60, deadline=None)
-@given(random_chains(3), st.randoms(use_true_random=False))
+@given(st.one_of(random_chains(3), component_chains(3)), st.randoms(use_true_random=False))
 def test_explicit_perms_match_brute_force(chain, rnd):
     widths = [layer.cout for layer in chain if isinstance(layer, GroupConv)][:-1]
     perms = []
@@ -100,6 +139,18 @@ def test_fixes_are_verified_complementary(chain):
         assert fixed.verdict == fix["verdict"] and fixed.verdict in ("strict", "relaxed")
         assert fixed.params == fix["params"]
         assert fix["params_proposal"] == r.params
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.one_of(random_chains(3), component_chains(3)))
+def test_fix_is_the_one_brute_force_verdicts_give(chain):
+    """The fix search run with brute-force verdicts picks the same fix, so the fix is exact too."""
+    r = analyze(chain)
+    if r.fix is None:
+        assert brute_verdict(brute_force(chain)) in ("strict", "relaxed")
+        return
+    with mock.patch.object(fixes, "_verdict", lambda c: brute_verdict(brute_force(c))):
+        assert fixes.suggest_fix(chain, None, r) == r.fix
 
 
 # --- the papers' blocks (closed forms from DESIGN.md §1) --------------------------------------

@@ -65,8 +65,40 @@ def random_chains(draw, max_convs: int = 4):
     return tuple(chain)
 
 
+def _block_perm(draw, blocks: int, per: int) -> Permute:
+    """A permutation of blocks·per channels that moves whole blocks and shuffles inside each."""
+    order = draw(st.permutations(range(blocks)))
+    perm = []
+    for target in range(blocks):
+        inner = draw(st.permutations(range(per)))
+        perm.extend(order[target] * per + t for t in inner)
+    return Permute(blocks * per, perm=tuple(perm))
+
+
+@st.composite
+def component_chains(draw, max_convs: int = 3):
+    """Chains that fall apart into at least `blocks` independent components: every interface is
+    split into equal blocks, every conv's groups lie inside blocks, and every gap keeps blocks
+    whole (identity, a channel-wise shuffle, or a permutation of blocks and of channels in a block)."""
+    blocks = draw(st.integers(2, 8))
+    n = draw(st.integers(1, max_convs))
+    per = [draw(st.sampled_from([1, 2, 3, 4])) for _ in range(n + 1)]  # channels per block
+    chain = []
+    for i in range(n):
+        inside = [d for d in divisors(per[i]) if per[i + 1] % d == 0]
+        g = blocks * draw(st.sampled_from(inside))
+        chain.append(GroupConv(blocks * per[i], blocks * per[i + 1], g, draw(st.sampled_from([1, 3]))))
+        kind = draw(st.sampled_from(["i", "block", "channelwise"] if i < n - 1 else ["none", "block"]))
+        w = blocks * per[i + 1]
+        if kind == "block":
+            chain.append(_block_perm(draw, blocks, per[i + 1]))
+        elif kind == "channelwise":
+            chain.append(Permute(w, w))  # a shuffle with one channel per group leaves every channel in place
+    return tuple(chain)
+
+
 @settings(max_examples=150, deadline=None)
-@given(random_chains())
+@given(st.one_of(random_chains(), component_chains()))
 def test_path_matrix_equals_product_of_connectivity_matrices(chain):
     assert np.array_equal(path_matrix(chain), brute_force(chain))
 

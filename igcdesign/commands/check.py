@@ -18,9 +18,11 @@ def check(
     """Check the complementary condition: strict / relaxed (exit 0), redundant / sparse (exit 1).
 
     Exact path counts between every input and output channel, computed on class-level quotients
-    (no dense C×C product), so chains of up to 4,194,304 channels per layer can be checked; wider
-    ones, and irregular chains with more than 2^25 distinct (row, column) path profiles, are refused
-    with exit 2.
+    held sparsely (no dense C×C product), so chains of up to 4,194,304 channels per layer can be
+    checked, including chains that fall apart into many independent blocks (channel-wise convs,
+    identity gaps). Refused with exit 2: wider chains, and irregular ones whose class-level path
+    matrix needs more than 2^24 non-zero entries (distinct connected path profiles, about 1 GB)
+    or more than 2^28 path terms at one conv.
     """
     from igcdesign.connectivity import analyze
 

@@ -59,8 +59,7 @@ def _verdict(chain) -> str:
     from igcdesign.connectivity.quotient import quotient
     from igcdesign.connectivity.verdict import classify
 
-    q = quotient(chain).q
-    return classify(int(q.min()), int(q.max()))
+    return classify(*quotient(chain).paths_range())
 
 
 def igcv2_best(C: int, k: int, L: int | None) -> dict[str, Any] | None:

@@ -6,7 +6,10 @@ p = U_out · (T_{L-1} ⋯ T_1) · U_inᵀ, where T_l[a, b] counts the channels o
 the gap permutation puts into conv l+1's group a. We multiply the T_l out from the input side, and
 after every step merge identical rows (groups with the same path profile) and identical columns
 (input groups that no later layer tells apart). The matrix we hold is then (row classes × column
-classes), e.g. 1×1 for a strict IGCV2 chain of any width.
+classes), e.g. 1×1 for a strict IGCV2 chain of any width. It is held sparsely (sparse.Coo, only
+non-zero entries), so a chain that falls apart into many independent components — channel-wise
+convs with identity gaps, where every class reaches only its own block — costs about as much
+as one component per class, not (classes)².
 """
 
 from __future__ import annotations
@@ -17,11 +20,9 @@ from typing import Sequence
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute
 
-# Limits (documented in `igcdesign check --help`): widths at any interface, and the size of the
-# class-level matrix we are willing to hold (int64 entries; 2^25 entries = 256 MiB).
+# Limit (documented in `igcdesign check --help`) on the channels at any interface; the limits on
+# the class-level matrix itself are in sparse.py.
 MAX_WIDTH = 1 << 22
-MAX_QUOTIENT_ENTRIES = 1 << 25
-_CHUNK = 1 << 23  # entries per vectorised step, to bound temporaries
 
 
 @dataclass
@@ -96,7 +97,7 @@ class Step:
 
 @dataclass
 class Quotient:
-    """p(o, i) = q[out_class[o], in_class[i]] for the whole chain."""
+    """p(o, i) = q[out_class[o], in_class[i]] for the whole chain; q is a sparse `Coo` (no entry = 0)."""
 
     q: object
     out_class: object
@@ -105,36 +106,9 @@ class Quotient:
     col_size: object = field(default=None)
     steps: list[Step] = field(default_factory=list)
 
-
-def _dedup_rows(q):
-    """(distinct rows, class of each row): rows hashed by two random projections, then verified.
-
-    Hashing keeps this linear in the size of q (sorting whole rows is far slower); the check
-    that every row equals its class representative makes the result exact, and a collision
-    falls back to the lexicographic sort.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(0x16C)
-    proj = rng.integers(1, 1 << 62, size=(q.shape[1], 2), dtype=np.int64)
-    with np.errstate(over="ignore"):
-        h = q @ proj  # wraps modulo 2^64: still a hash
-    keys = np.ascontiguousarray(h).view(np.dtype((np.void, 16))).reshape(-1)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    uniq = q[first]
-    if not np.array_equal(uniq[inverse], q):
-        uniq, inverse = np.unique(q, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    return uniq, inverse
-
-
-def _check_size(rows: int, cols: int, where: str) -> None:
-    if rows * cols > MAX_QUOTIENT_ENTRIES:
-        raise IGCError(
-            f"at {where} the chain has {rows:,}×{cols:,} distinct path profiles, beyond the "
-            f"{MAX_QUOTIENT_ENTRIES:,}-entry limit of check"
-        )
+    def paths_range(self) -> tuple[int, int]:
+        """(min, max) of p(o, i) over all pairs; every row and column class is non-empty."""
+        return self.q.min(), self.q.max()
 
 
 def _gap_counts(prev_class, prev_groups, width, idx, groups):
@@ -149,104 +123,46 @@ def _gap_counts(prev_class, prev_groups, width, idx, groups):
     return keys // nk, keys % nk, counts.astype(np.int64)
 
 
-def _first_product(a, k, n, groups, ncols):
-    """Q' = N (the gap count matrix itself, the previous Q being the identity), columns merged."""
-    import numpy as np
-
-    # Column k's signature: its sorted (a, n) entries, padded; identical signatures merge.
-    order = np.lexsort((a, k))
-    a, k, n = a[order], k[order], n[order]
-    nnz = np.bincount(k, minlength=ncols)
-    width = int(nnz.max())
-    starts = np.concatenate(([0], np.cumsum(nnz)[:-1]))
-    slot = np.arange(len(k)) - starts[k]
-    sig = np.full((ncols, 2 * width), -1, dtype=np.int64)
-    sig[k, 2 * slot] = a
-    sig[k, 2 * slot + 1] = n
-    _, col_class = _dedup_rows(sig)
-    ncls = int(col_class.max()) + 1
-    _check_size(groups, ncls, "the second conv")
-    q = np.zeros((groups, ncls), dtype=np.int64)
-    q[a, col_class[k]] = n
-    return q, col_class
-
-
-def _product(q, a, k, n, groups, float_exact):
-    """Q'[a] = Σ n·Q[k] over the gap counts (a sorted).
-
-    Sparse gaps (few row classes per group) gather and add rows in bounded chunks; dense gaps
-    multiply the count matrix N by Q with BLAS in float64, which is exact when every path
-    count (hence every partial sum) stays below 2^53 (`float_exact`).
-    """
-    import numpy as np
-
-    ncols, nrows = q.shape[1], q.shape[0]
-    _check_size(groups, ncols, "a conv")
-    if float_exact and groups * nrows <= 16 * len(a) and groups * nrows <= MAX_QUOTIENT_ENTRIES:
-        dense = np.zeros((groups, nrows), dtype=np.float64)
-        dense[a, k] = n
-        return np.rint(dense @ q.astype(np.float64)).astype(np.int64)
-    out = np.zeros((groups, ncols), dtype=np.int64)
-    step = max(1, _CHUNK // max(ncols, 1))
-    for s in range(0, len(a), step):
-        aa, kk, nn = a[s:s + step], k[s:s + step], n[s:s + step]
-        contrib = q[kk] * nn[:, None]
-        heads = np.flatnonzero(np.concatenate(([True], aa[1:] != aa[:-1])))
-        out[aa[heads]] += np.add.reduceat(contrib, heads, axis=0)
-    return out
-
-
-def _reach(q, group_class, per_group):
-    """Per column class: output channels of this conv reached (count of groups × channels)."""
-    import numpy as np
-
-    groups_per_class = np.bincount(group_class, minlength=q.shape[0])
-    return ((q > 0).T.astype(np.int64) @ groups_per_class) * per_group
-
-
 def quotient(chain: Sequence) -> Quotient:
     """The class-level path-count matrix of a concrete chain (see module docstring)."""
     import numpy as np
 
+    from igcdesign.connectivity import sparse
     from igcdesign.connectivity.paths import path_bound
 
     seg = split_chain(chain)
-    if path_bound(chain) >= 1 << 62:
+    bound = path_bound(chain)
+    if bound >= 1 << 62:
         raise IGCError("path counts of this chain may overflow 64-bit integers")
-    float_exact = path_bound(chain) < 1 << 53
+    float_exact = bound < 1 << 53
     first = seg.convs[0]
     g1, cin1, cout1 = int(first.groups), int(first.cin), int(first.cout)
     col_of_group = np.arange(g1, dtype=np.int64)  # column class of each conv-1 input group
     group_class = np.arange(g1, dtype=np.int64)  # row class of each group of the current conv
-    q = None  # None: the identity on g1 classes
+    q = sparse.identity(g1)
     steps = [Step(first, group_class, cout1 // g1, cout1 // g1, 1, False)]
     prev_groups, width = g1, cout1
     prev_reach = np.full(g1, cout1 // g1, dtype=np.int64)
-    for conv, idx in zip(seg.convs[1:], seg.gaps):
+    for n_conv, (conv, idx) in enumerate(zip(seg.convs[1:], seg.gaps), start=2):
         g, cin, cout = int(conv.groups), int(conv.cin), int(conv.cout)
         a, k, n = _gap_counts(group_class, prev_groups, cin, idx, g)
-        if q is None:
-            q, merged = _first_product(a, k, n, g, g1)
-            col_of_group = merged[col_of_group]
-            prev_reach = np.bincount(merged, weights=prev_reach, minlength=q.shape[1]) // np.bincount(merged)
-        else:
-            q = _product(q, a, k, n, g, float_exact)
+        q = sparse.product(q, a, k, n, g, float_exact, where=f"conv {n_conv}")
+        # Per column class (equal columns have equal reach): groups of this conv reached, and whether
+        # the gap sent reached channels into already-reached groups while some stayed unreached.
+        touched = q.col_counts()
+        lost_spread = bool((touched < np.minimum(g, prev_reach)).any())
+        reach = touched * (cout // g)
         # Columns no later layer can tell apart merge for good.
-        q_t, merged = _dedup_rows(q.T)
-        if q_t.shape[0] < q.shape[1]:
-            q = np.ascontiguousarray(q_t.T)
+        merged_q, merged = sparse.dedup_cols(q)
+        if merged_q.ncols < q.ncols:
+            q = merged_q
             col_of_group = merged[col_of_group]
-            prev_reach = np.bincount(merged, weights=prev_reach, minlength=q.shape[1]).astype(np.int64) // np.bincount(merged)
-        touched = _reach(q, np.arange(g), 1)
-        q, group_class = _dedup_rows(q)
-        per_group = cout // g
-        reach = touched * per_group
-        ideal = np.minimum(g, prev_reach.astype(np.int64))
-        steps.append(Step(conv, group_class, int(reach.min()), int(reach.max()), int(q.max()),
-                          bool((touched < ideal).any())))
+            reach_of_class = np.empty(q.ncols, dtype=np.int64)
+            reach_of_class[merged] = reach  # equal columns reach equally many channels
+            reach = reach_of_class
+        q, group_class = sparse.dedup_rows(q)
+        steps.append(Step(conv, group_class, int(reach.min()), int(reach.max()), q.max(), lost_spread))
         prev_groups, width, prev_reach = g, cout, reach
-    if q is None:
-        q = np.eye(g1, dtype=np.int64)
     out_pos = np.arange(width, dtype=np.int64) if seg.tail is None else seg.tail
     out_class = group_class[out_pos // (width // prev_groups)]
     in_pos = np.arange(cin1, dtype=np.int64)
@@ -258,12 +174,12 @@ def quotient(chain: Sequence) -> Quotient:
         q=q,
         out_class=out_class,
         in_class=in_class,
-        row_size=np.bincount(out_class, minlength=q.shape[0]),
-        col_size=np.bincount(in_class, minlength=q.shape[1]),
+        row_size=np.bincount(out_class, minlength=q.nrows),
+        col_size=np.bincount(in_class, minlength=q.ncols),
         steps=steps,
     )
 
 
 def expand(quot: Quotient):
     """The dense matrix p[o, i] of a quotient (small chains and tests only)."""
-    return quot.q[quot.out_class][:, quot.in_class]
+    return quot.q.toarray()[quot.out_class][:, quot.in_class]

@@ -133,25 +133,27 @@ def summarize(spec: str, chain: tuple, quot) -> CheckResult:
     import numpy as np
 
     q = quot.q
-    weight = quot.row_size[:, None].astype(object) * quot.col_size[None, :].astype(object)
-    values, inverse = np.unique(q, return_inverse=True)
-    inverse = inverse.reshape(q.shape)
-    histogram = []
-    for n, v in enumerate(values.tolist()):
-        histogram.append((int(v), int(weight[inverse == n].sum())))
-    pmin, pmax = int(values[0]), int(values[-1])
+    cin, cout = len(quot.in_class), len(quot.out_class)
+    # Pairs per non-zero class cell; cells without an entry hold 0 paths. At most cin·cout ≤ 2^44.
+    weight = quot.row_size[q.row].astype(np.int64) * quot.col_size[q.col].astype(np.int64)
+    values, inverse = np.unique(q.val, return_inverse=True)
+    pairs_by_value = np.zeros(len(values), dtype=np.int64)
+    np.add.at(pairs_by_value, inverse.reshape(-1), weight)
+    disconnected = cin * cout - int(pairs_by_value.sum())
+    histogram = [(0, disconnected)] if disconnected else []
+    histogram += [(int(v), int(n)) for v, n in zip(values.tolist(), pairs_by_value.tolist())]
+    pmin, pmax = histogram[0][0], histogram[-1][0]
     convs = [layer for layer in chain if isinstance(layer, GroupConv)]
     fan_in = fan_out = 1
     for c in convs:
         fan_in *= int(c.cin) // int(c.groups)
         fan_out *= int(c.cout) // int(c.groups)
-    cin, cout = len(quot.in_class), len(quot.out_class)
     result = CheckResult(
         spec=spec,
         verdict=classify(pmin, pmax),
         paths_min=pmin,
         paths_max=pmax,
-        disconnected_pairs=sum(n for v, n in histogram if v == 0),
+        disconnected_pairs=disconnected,
         super_channels=None,
         layers=layer_rows(chain, quot),
         fix=None,
@@ -237,25 +239,43 @@ def examples(quot, chain: tuple, result: CheckResult) -> list[str]:
         dst = channel_set(outs) + ("" if tail_perm else _group_of(convs[-1], outs, "out"))
         return src, dst
 
-    first_in = np.full(quot.q.shape[1], len(quot.in_class))
+    q = quot.q
+    first_in = np.full(q.ncols, len(quot.in_class))
     np.minimum.at(first_in, quot.in_class, np.arange(len(quot.in_class)))
-    first_out = np.full(quot.q.shape[0], len(quot.out_class))
+    first_out = np.full(q.nrows, len(quot.out_class))
     np.minimum.at(first_out, quot.out_class, np.arange(len(quot.out_class)))
 
-    def ordered(mask):
-        cells = np.argwhere(mask)
-        order = np.lexsort((first_out[cells[:, 0]], first_in[cells[:, 1]]))
-        return cells[order][:MAX_EXAMPLES]
+    def ordered(rows, cols):
+        order = np.lexsort((first_out[rows], first_in[cols]))[:MAX_EXAMPLES]
+        return zip(rows[order].tolist(), cols[order].tolist())
 
     if result.disconnected_pairs:
-        for r, c in ordered(quot.q == 0):
+        for r, c in ordered(*empty_cells(q, first_in, first_out)):
             src, dst = describe(r, c)
             out.append(f"input {src} never reach output {dst}")
     if result.verdict == "redundant":
-        for r, c in ordered(quot.q == result.paths_max):
+        top = q.val == result.paths_max
+        for r, c in ordered(q.row[top], q.col[top]):
             src, dst = describe(r, c)
             out.append(f"input {src} reach output {dst} through {result.paths_max} paths each")
     return out
+
+
+def empty_cells(q, first_in, first_out):
+    """(rows, cols) of the first MAX_EXAMPLES cells without paths in each of the first MAX_EXAMPLES
+    columns (by first_in) that have any: enough for the first MAX_EXAMPLES in (first_in, first_out) order."""
+    import numpy as np
+
+    gaps = np.flatnonzero(q.col_counts() < q.nrows)
+    rows_out, cols_out = [], []
+    by_first_out = np.argsort(first_out)
+    for c in gaps[np.argsort(first_in[gaps])][:MAX_EXAMPLES]:
+        linked = np.zeros(q.nrows, dtype=bool)
+        linked[q.row[q.col == c]] = True
+        empty = by_first_out[~linked[by_first_out]][:MAX_EXAMPLES]
+        rows_out.append(empty)
+        cols_out.append(np.full(len(empty), c))
+    return np.concatenate(rows_out), np.concatenate(cols_out)
 
 
 def causes(result: CheckResult) -> list[str]:
