@@ -2,7 +2,8 @@
 
 Each case runs in a fresh process (`igcdesign check SPEC --json`), so the peak RSS is that of the
 check alone. The baseline is the dense path_matrix (one row operation per layer on a C×C matrix)
-on the widest IGCV2 chain it can hold, against analyze() on the same chain in the same run.
+on the widest IGCV2 chain it can hold, against analyze() on the same chain in the same run. The
+mostly disconnected chains (many independent components) exercise the sparse class-level matrices.
 
     .venv/bin/python benchmarks/bench_check.py
 """
@@ -19,6 +20,11 @@ CASES = [
     ("igcv3:C=1024,t=6,G1=4,G2=8", 10.0),
     ("igcv2:K=1x1024x1024", None),  # 1,048,576 channels
     ("igcv2:C=65536,K=1x16x16x16", None),  # sparse: verdict and fix
+    # mostly disconnected: thousands of independent components, sparse class-level matrices
+    ("chain:W=65536/65536/65536,G=65536/65536,k=3/1,P=i", 5.0),  # two channel-wise convs
+    ("chain:W=65536/65536/65536,G=4096/4096,P=i", 5.0),  # 4,096 blocks of 16 channels
+    ("igcv2:C=65536,K=1x16", 5.0),  # ∏K = 16 < C
+    ("chain:W=4194304/4194304/4194304,G=4194304/4194304,P=i", None),  # at the width limit
 ]
 
 
@@ -59,7 +65,7 @@ def main() -> None:
     for spec, target in CASES:
         seconds, rss, verdict = run_case(spec)
         goal = f"(target ≤ {target:.0f} s)" if target else ""
-        print(f"{spec:34s} {verdict:9s} {seconds:7.2f} s  peak {rss:7.0f} MiB {goal}")
+        print(f"{spec:56s} {verdict:9s} {seconds:7.2f} s  peak {rss:7.0f} MiB {goal}")
     spec, dense, quotient = baseline()
     print(f"baseline {spec}: dense path_matrix {dense:.2f} s, analyze {quotient:.3f} s "
           f"(×{dense / quotient:.0f} faster)")
