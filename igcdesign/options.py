@@ -10,6 +10,10 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document and no
 HW_OPTION = typer.Option(32, "--hw", help="Side of the (square) output map, for mult_adds and mem_access.")
 KERNEL_OPTION = typer.Option(3, "--kernel", "-k", help="Kernel side k (S = k² taps).")
 
+BATCH_OPTION = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32.")
+THREADS_OPTION = typer.Option(None, "--threads", help="With --measure: intra-op threads (default: torch's).")
+MIN_TIME_OPTION = typer.Option(0.2, "--min-time", help="With --measure: seconds of timed calls per measurement.")
+
 MAX_HW = 1 << 16
 MAX_KERNEL = 1 << 10
 

@@ -7,7 +7,16 @@ from typing import List, Optional
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
+from igcdesign.options import (
+    BATCH_OPTION,
+    HW_OPTION,
+    JSON_OPTION,
+    KERNEL_OPTION,
+    MIN_TIME_OPTION,
+    THREADS_OPTION,
+    check_hw,
+    check_kernel,
+)
 
 
 def space(
@@ -28,9 +37,9 @@ def space(
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
     top: int = typer.Option(20, "--top", help="Rows shown in the terminal table (and timed with --measure)."),
     measure: bool = typer.Option(False, "--measure", help="Time the --top rows in PyTorch against the regular conv of the same budget (needs torch)."),
-    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="With --measure: intra-op threads."),
-    min_time: float = typer.Option(0.2, "--min-time", help="With --measure: seconds per measurement."),
+    batch: List[str] = BATCH_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
+    min_time: float = MIN_TIME_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""

@@ -7,7 +7,14 @@ from typing import List, Optional
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import JSON_OPTION, KERNEL_OPTION, check_kernel
+from igcdesign.options import (
+    BATCH_OPTION,
+    JSON_OPTION,
+    KERNEL_OPTION,
+    MIN_TIME_OPTION,
+    THREADS_OPTION,
+    check_kernel,
+)
 
 FAMILY_NAMES = ("regular", "dwsep", "igcv1", "igcv2", "igcv3")
 
@@ -46,9 +53,9 @@ def widest(
     near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% of each family's widest width (e.g. 2%) and rank them by latency."),
     top: int = typer.Option(10, "--top", help="With --near: at most this many of the widest candidates per family."),
     hw: int = typer.Option(16, "--hw", help="With --measure/--near: side of the output map."),
-    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="With --measure/--near: batch size(s), e.g. 1,32."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="With --measure/--near: intra-op threads."),
-    min_time: float = typer.Option(0.2, "--min-time", help="With --measure/--near: seconds per measurement."),
+    batch: List[str] = BATCH_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
+    min_time: float = MIN_TIME_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """The widest block of each family within a parameter budget, exact, with its continuous bound."""

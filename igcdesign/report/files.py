@@ -38,20 +38,27 @@ def check_out(path: str | Path, suffixes: Sequence[str], what: str = "--out") ->
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
-    """Open a temporary file next to `path`; on success rename it to `path`, on error remove it."""
+def _replaced_atomically(path: Path, suffix: str) -> Iterator[str]:
+    """A temporary path next to `path`; renamed over `path` on success, removed on any error."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent or ".")
+    os.close(fd)
     try:
-        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            yield handle
+        yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: str = "w") -> Iterator[Any]:
+    """Open a temporary file next to `path`; on success rename it to `path`, on error remove it."""
+    kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+    with _replaced_atomically(path, ".tmp") as tmp, open(tmp, mode, **kwargs) as handle:
+        yield handle
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -60,18 +67,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_save(path: Path, save) -> None:
-    """Call save(tmp_path) for a temporary path next to `path`, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    try:
+    """Call save(tmp_path) for a temporary path next to `path` (same suffix), then rename it into place."""
+    with _replaced_atomically(path, Path(path).suffix) as tmp:
         save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def save_figure(fig, path: Path) -> None:
