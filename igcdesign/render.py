@@ -31,7 +31,7 @@ def _config_text(config: dict | None) -> str:
         if isinstance(value, (list, tuple)):
             value = _runs(value)
         parts.append(f"{key}={value}")
-    return ", ".join(parts)
+    return "\n".join(", ".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
 
 
 def _runs(values) -> str:
@@ -53,30 +53,34 @@ def _bound_text(bound: dict) -> str:
         return "–"
     text = f"{width:,.2f}"
     details = [f"{key}={value:,.2f}" for key, value in bound.items() if key != "width" and value is not None]
-    return text + (f" at {', '.join(details)}" if details else "")
+    return text + (f"\nat {', '.join(details)}" if details else "")
 
 
 def render_widest(budget: int, kernel: int, results) -> None:
-    from rich.table import Table
+    """The widest table, drawn without rich (this is the CLI's instant path)."""
+    import sys
 
-    table = Table(title=f"Widest blocks within {budget:,} params, {kernel}×{kernel} kernels")
-    for col, justify in (("family", "left"), ("width", "right"), ("config", "left"), ("params", "right"),
-                         ("× regular", "right"), ("continuous bound", "left")):
-        table.add_column(col, justify=justify, overflow="fold")
+    from igcdesign.textable import box_table
+
+    headers = ["family", "width", "config", "params", "× regular", "continuous bound"]
     measured = any("latency" in r.extra for r in results)
     if measured:
-        table.add_column("latency ms (IQR), × regular", justify="right", overflow="fold")
+        headers.append("latency ms (IQR), × regular")
+    rows = []
     for r in results:
+        if rows:
+            rows.append(None)
         if r.width is None:
             cells = [r.family, "–", r.note or "", "–", "–", _bound_text(r.bound)]
-            table.add_row(*cells, *([""] if measured else []), style="dim")
-            continue
-        ratio = f"{r.ratio_to_regular:.2f}" if r.ratio_to_regular else "–"
-        cells = [r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound)]
+        else:
+            ratio = f"{r.ratio_to_regular:.2f}" if r.ratio_to_regular else "–"
+            cells = [r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound)]
         if measured:
-            cells.append(_latency_text(r.extra.get("latency", [])))
-        table.add_row(*cells)
-    console().print(table)
+            cells.append(_latency_text(r.extra.get("latency", [])) if r.width else "–")
+        rows.append(cells)
+    right = [False, True, False, True, True, False, True]
+    title = f"Widest blocks within {budget:,} params, {kernel}×{kernel} kernels"
+    sys.stdout.write(box_table(title, headers, rows, right[: len(headers)]))
 
 
 def _latency_text(rows: list[dict]) -> str:

@@ -299,7 +299,7 @@ def widest_igcv3(budget: int, k: int, t: int = 6, g1: int = 2, g2: int = 2) -> W
 
 def _result(family: str, config: dict | None, width: int | None, bound: dict, smallest: int = 0) -> WidestResult:
     if config is None:
-        note = f"budget too small: the smallest {family} block has {smallest:,} params"
+        note = f"too small: needs {smallest:,}"
         return WidestResult(family, None, None, None, bound, note=note)
     spec_config = dict(config)
     if family == "igcv2":
