@@ -66,3 +66,13 @@ def test_arbitrary_text_parses_or_raises_spec_error(text):
         parse_block(text)
     except SpecError:
         pass
+
+
+@pytest.mark.parametrize("factors", [2, 30, 300])
+@pytest.mark.parametrize("command", ["count", "check", "probe"])
+def test_huge_channel_products_are_refused_in_one_line(cli, command, factors):
+    """Each value is capped at 15 digits; their product (IGCV2's default C = ∏K) is capped too."""
+    spec = "igcv2:K=" + "x".join(["999999999999999"] * factors)
+    result = cli(command, spec)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("igcdesign: error:")

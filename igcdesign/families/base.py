@@ -13,6 +13,7 @@ from igcdesign.errors import SpecError
 from igcdesign.layers import GroupConv, Permute, is_identity_shuffle
 from igcdesign.spec import Block, parse_int, parse_int_list
 
+MAX_CHANNELS = 10**18  # per layer: far beyond any real block, small enough for exact, printable counts
 Gap = Any  # 's' (interleave), 'i' (identity), an int g (shuffle with g groups) or a tuple permutation
 
 
@@ -136,10 +137,19 @@ class Family:
         return f"{self.name}:{','.join(parts)}"
 
     def block(self, config: dict[str, Any]) -> Block:
+        chain = self.chain(**config)
+        for layer in chain:
+            for channels in (layer.cin, layer.cout) if isinstance(layer, GroupConv) else (layer.width,):
+                if channels > MAX_CHANNELS:
+                    digits = int(channels.bit_length() * 0.30103) + 1
+                    raise SpecError(
+                        f"{self.name}: a layer would have a {digits}-digit number of channels "
+                        f"(at most {MAX_CHANNELS:.0e} per layer)"
+                    )
         return Block(
             family=self.name,
             config=dict(config),
-            chain=self.chain(**config),
+            chain=chain,
             width=self.width(config),
             spec=self.spec(config),
         )
