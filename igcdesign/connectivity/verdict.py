@@ -97,6 +97,8 @@ def analyze(target, *, perms: Sequence[Sequence[int]] | None = None, perm_file: 
     elif perm_file is not None:
         chain = load_perms(perm_file, chain)
     explicit = perms is not None or perm_file is not None
+    if explicit:  # the spec's own gap tokens no longer describe the chain being checked
+        spec = f"{spec} with gaps from {perm_file if perm_file is not None else 'explicit permutations'}"
     quot = quotient(chain)
     result = summarize(spec, chain, quot)
     if result.verdict == "relaxed":
