@@ -31,6 +31,18 @@ def console():
     return Console(highlight=False)
 
 
+def print_table(table, out=None) -> None:
+    """Print a rich table no narrower than its longest unbreakable cells, so that no number is
+    cut or folded; text still wraps at spaces, and a narrow terminal wraps whole lines."""
+    from rich.console import Console
+
+    out = out or console()
+    unbreakable = Console(width=100_000).measure(table).minimum
+    if unbreakable > out.width:
+        out = Console(highlight=False, width=unbreakable, file=out.file)
+    out.print(table)
+
+
 def group_digits(n: int) -> str:
     return f"{n:,}"
 

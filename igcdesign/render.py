@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from igcdesign.output import console
+from igcdesign.output import print_table, console
 
 
 def render_count(result) -> None:
@@ -11,7 +11,7 @@ def render_count(result) -> None:
 
     table = Table(title=f"{result.spec}  (width {result.width:,}, {result.hw}×{result.hw} map)")
     for col in ("layer", "shape", "params", "mult_adds", "mem_access"):
-        table.add_column(col, justify="left" if col in ("layer", "shape") else "right")
+        table.add_column(col, justify="left" if col in ("layer", "shape") else "right", overflow="fold")
     for row in result.layers:
         if row["kind"] == "conv":
             shape = f"{row['cin']}→{row['cout']}, {row['groups']} groups, {row['k']}×{row['k']}"
@@ -20,7 +20,7 @@ def render_count(result) -> None:
         table.add_row(row["name"], shape, f"{row['params']:,}", f"{row['mult_adds']:,}", f"{row['mem_access']:,}")
     table.add_section()
     table.add_row("total", "", f"{result.params:,}", f"{result.mult_adds:,}", f"{result.mem_access:,}", style="bold")
-    console().print(table)
+    print_table(table)
 
 
 def _config_text(config: dict | None) -> str:
@@ -101,4 +101,4 @@ def render_near(near: dict, percent: float) -> None:
             table.add_column(col, justify="left" if col == "spec" else "right", overflow="fold")
         for row in rows:
             table.add_row(row["spec"], f"{row['width']:,}", f"{row['params']:,}", _latency_text(row["latency"]))
-        console().print(table)
+        print_table(table)

@@ -142,6 +142,8 @@ def _top(result, n: int):
 def _render(result, shown, target, measured=None) -> None:
     from rich.table import Table
 
+    from igcdesign.output import print_table
+
     from igcdesign.output import console
 
     what = f"Pareto front ({', '.join(result.pareto)})" if result.pareto else "configurations"
@@ -154,20 +156,19 @@ def _render(result, shown, target, measured=None) -> None:
     table = Table(title=title, box=box.SIMPLE_HEAD,
                   caption=f"top {len(shown)} rows" + (f"; all rows in {target}" if target else ""))
     for c in BASE_COLUMNS:
-        table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right",
-                         no_wrap=c == "config")
+        table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right", overflow="fold")
     latency = {}
     if measured is not None:
         from igcdesign.render import _latency_text
 
-        table.add_column("latency ms (IQR), × regular", justify="right")
+        table.add_column("latency ms (IQR), × regular", justify="right", overflow="fold")
         latency = {m["config"]: _latency_text(m["latency"]) for m in measured}
     for row in shown[BASE_COLUMNS].itertuples(index=False):
         cells = [v if isinstance(v, str) else f"{int(v):,}" for v in row]
         if measured is not None:
             cells.append(latency.get(row[0], "–"))
         table.add_row(*cells)
-    console().print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ STYLE = {"strict": "bold green", "relaxed": "bold green", "redundant": "bold yel
 def render_check(result: CheckResult) -> None:
     from rich.table import Table
 
-    from igcdesign.output import console
+    from igcdesign.output import print_table, console
 
     out = console()
     out.print(f"[bold]{result.spec}[/]  ({result.cin:,} → {result.cout:,} channels, {result.params:,} params)")
@@ -35,10 +35,10 @@ def render_check(result: CheckResult) -> None:
 
     table = Table(title="flow through the chain", title_justify="left")
     for col in ("layer", "shape", "params", "reach from one input", "max paths"):
-        table.add_column(col, justify="left" if col in ("layer", "shape") else "right")
+        table.add_column(col, justify="left" if col in ("layer", "shape") else "right", overflow="fold")
     relaxed = result.verdict == "relaxed"
     if relaxed:
-        table.add_column("super-channels × channels", justify="right")
+        table.add_column("super-channels × channels", justify="right", overflow="fold")
     for row in result.layers:
         if row["kind"] == "conv":
             reach = f"{row['reach_min']:,}" if row["reach_min"] == row["reach_max"] else f"{row['reach_min']:,}–{row['reach_max']:,}"
@@ -51,7 +51,7 @@ def render_check(result: CheckResult) -> None:
             kind = "explicit" if row["explicit"] else f"shuffle, {row['groups']:,} groups"
             cells = [row["name"], f"{row['width']:,} channels ({kind})", "0", "", ""] + ([""] if relaxed else [])
         table.add_row(*cells)
-    out.print(table)
+    print_table(table, out)
     if relaxed and result.super_channels is not None:
         out.print(f"C_s = {result.super_channels:,} super-channels: {result.cin // result.super_channels:,} input and "
                   f"{result.cout // result.super_channels:,} output channels each "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from igcdesign.output import console
+from igcdesign.output import print_table, console
 
 
 def _options(doc: dict[str, Any]) -> str:
@@ -20,7 +20,7 @@ def render_net(doc: dict[str, Any]) -> None:
 
     table = Table(title=f"{doc['net']}  ({_options(doc)})")
     for col in ("stage", "blocks", "width", "resolution", "params", "mult_adds", "mem_access"):
-        table.add_column(col, justify="left" if col == "stage" else "right")
+        table.add_column(col, justify="left" if col == "stage" else "right", overflow="fold")
     for row in doc["stages"]:
         side = row["resolution"]
         table.add_row(
@@ -30,7 +30,7 @@ def render_net(doc: dict[str, Any]) -> None:
     table.add_section()
     table.add_row("total", "", "", "", f"{doc['params']:,}", f"{doc['mult_adds']:,}", f"{doc['mem_access']:,}", style="bold")
     out = console()
-    out.print(table)
+    print_table(table, out)
     out.print(f"params {doc['params'] / 1e6:.3f} M, mult-adds {doc['mult_adds'] / 1e6:.1f} M (FLOPs = 2 × mult-adds)")
     for row in doc.get("latency", []):
         out.print(f"latency at batch {row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f}) on {doc.get('device', '?')}")
@@ -59,9 +59,9 @@ def render_compare(document: dict[str, Any], device: str | None = None) -> None:
 
     nets = document["nets"]
     table = Table(title=f"{len(nets)} networks, ratios to #1  ({_options(nets[0])})")
-    table.add_column("", justify="left", no_wrap=True)
+    table.add_column("", justify="left", overflow="fold")
     for i in range(len(nets)):
-        table.add_column(f"#{i + 1}", justify="right", no_wrap=True)
+        table.add_column(f"#{i + 1}", justify="right", overflow="fold")
     for key in ("params", "mult_adds", "mem_access"):
         table.add_row(key, *(_cell(compact(doc[key]), doc["ratios"][key]) for doc in nets))
     for j, row in enumerate(nets[0].get("latency", [])):
@@ -69,7 +69,7 @@ def render_compare(document: dict[str, Any], device: str | None = None) -> None:
         cells = [_cell(fmt_ms(doc["latency"][j]["latency_ms"]), doc["ratios"][f"latency_batch_{b}"]) for doc in nets]
         table.add_row(f"ms, batch {b}", *cells)
     out = console()
-    out.print(table)
+    print_table(table, out)
     for i, doc in enumerate(nets):
         out.print(f"#{i + 1}  {doc['net']}")
     if device:

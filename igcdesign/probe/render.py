@@ -38,7 +38,7 @@ def render_probe(document: dict[str, Any]) -> None:
     """The measurements as a table, with device, torch, threads and dtype above it."""
     from rich.table import Table
 
-    from igcdesign.output import console, fmt_float, group_digits
+    from igcdesign.output import print_table, console, fmt_float, group_digits
 
     out = console()
     out.print(
@@ -50,7 +50,7 @@ def render_probe(document: dict[str, Any]) -> None:
     table = Table(show_header=True, header_style="bold")
     table.add_column("spec", overflow="fold", min_width=12)
     for name in ("batch", "params", "mult_adds", "ms ± IQR", "GMAC/s", "× base"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", overflow="fold")
     for row in document["results"]:
         params = group_digits(row["params_symbolic"])
         if row["params_torch"] != row["params_symbolic"]:
@@ -62,7 +62,7 @@ def render_probe(document: dict[str, Any]) -> None:
             f"{fmt_float(row['latency_ms'], 3)} ± {fmt_float(row['iqr_ms'], 3)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
-    out.print(table)
+    print_table(table, out)
     load, cpus = max((x for x in document["load_average"] if x is not None), default=None), document["cpu_count"]
     if load is not None and cpus and load > max(cpus - document["threads"], 0) + 0.5:
         out.print(f"[yellow]the machine was busy (load average {load:.1f} on {cpus} CPUs): timings are "

@@ -101,7 +101,7 @@ def tables_latex(tables: Sequence[WidthTable]) -> str:
 def tables_rich(tables: Sequence[WidthTable]) -> None:
     from rich.table import Table
 
-    from igcdesign.output import console
+    from igcdesign.output import print_table, console
 
     out = console()
     for t in tables:
@@ -109,7 +109,7 @@ def tables_rich(tables: Sequence[WidthTable]) -> None:
                                  + (f", within ±{t.tolerance:g}%" if t.family == "igcv1" else ""),
                            caption=bound_line(t))
         for c in t.columns:
-            rich_table.add_column(HEADERS.get(c, c), justify="right")
+            rich_table.add_column(HEADERS.get(c, c), justify="right", overflow="fold")
         for r in t.rows:
             cells = []
             for c in t.columns:
@@ -123,4 +123,4 @@ def tables_rich(tables: Sequence[WidthTable]) -> None:
                 else:
                     cells.append(str(v))
             rich_table.add_row(*cells, style="bold green" if r.get("widest") else None)
-        out.print(rich_table)
+        print_table(rich_table, out)
