@@ -21,6 +21,8 @@ class BlockCount:
     mult_adds: int
     mem_access: int
     layers: list[dict[str, Any]] = field(default_factory=list)
+    width_out: int | None = None
+    C_int: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,8 @@ class BlockCount:
             "mult_adds": self.mult_adds,
             "mem_access": self.mem_access,
             "layers": self.layers,
+            "width_out": self.width_out,
+            **({"C_int": self.C_int} if self.C_int is not None else {}),
         }
 
 
@@ -62,4 +66,6 @@ def count_block(block: Block, hw: int = 32) -> BlockCount:
         mult_adds=chain_mult_adds(block.chain, positions),
         mem_access=chain_mem_access(block.chain, positions),
         layers=[layer_row(layer, positions) for layer in block.chain],
+        width_out=[layer for layer in block.chain if isinstance(layer, GroupConv)][-1].cout,
+        C_int=block.config["t"] * block.config["C"] if "t" in block.config else None,
     )

@@ -9,7 +9,10 @@ def render_count(result) -> None:
     """A per-layer table of a :class:`igcdesign.counting.BlockCount`."""
     from rich.table import Table
 
-    table = Table(title=f"{result.spec}  (width {result.width:,}, {result.hw}×{result.hw} map)")
+    widths = f"width {result.width:,}" + (f" → {result.width_out:,}" if result.width_out != result.width else "")
+    if result.C_int is not None:
+        widths += f", C_int {result.C_int:,}"
+    table = Table(title=f"{result.spec}  ({widths}, {result.hw}×{result.hw} map)")
     for col in ("layer", "shape", "params", "mult_adds", "mem_access"):
         table.add_column(col, justify="left" if col in ("layer", "shape") else "right", overflow="fold")
     for row in result.layers:

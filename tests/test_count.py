@@ -85,3 +85,10 @@ def test_count_bad_input_is_one_line_exit_2(cli, args):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("igcdesign: error:")
+
+
+def test_igcv3_count_reports_C_int_and_the_output_width(cli):
+    """DESIGN.md §2: IGCV3 width is C in and out, with C_int = t·C reported beside it."""
+    doc = cli("count", "igcv3:C=24,t=6,G1=2,G2=2,Cout=32", "--json").json()
+    assert (doc["width"], doc["width_out"], doc["C_int"]) == (24, 32, 6 * 24)
+    assert "C_int" not in cli("count", "igcv1:L=4,M=8", "--json").json()

@@ -11,6 +11,7 @@ def test_probe_accepts_network_specs(cli):
     result = cli("probe", "igcv1-cifar:L=4,M=8,D=8", "regular-cifar:C=16,D=8", "--batch", "1,2",
                  "--min-time", "0.01", "--threads", "1", "--json")
     assert result.exit_code == 0, result.stderr
+    assert result.json()["baseline"] is None  # a single conv is no baseline for a network
     rows = result.json()["results"]
     for spec in ("igcv1-cifar:L=4,M=8,D=8", "regular-cifar:C=16,D=8"):
         counted = cli("net", spec, "--json").json()

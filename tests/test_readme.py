@@ -25,3 +25,14 @@ def test_readme_example(example):
     assert code in (0, 1), output
     if not example.varies:
         assert output == example.output, "README output drifted: run python scripts/readme_examples.py"
+
+
+def test_readme_stage_file_example_is_a_valid_network(cli, tmp_path):
+    import re
+
+    (body,) = re.findall(r"```yaml\n(.*?)```", readme_examples.README.read_text(), re.S)
+    path = tmp_path / "net.yaml"
+    path.write_text(body)
+    result = cli("net", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["params"] > 0

@@ -62,10 +62,11 @@ def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
 
 def resolve_baseline(baseline: str | None, first, hw: int):
     """The baseline target: None, an explicit spec, or AUTO = the widest regular conv within
-    the first target's parameter budget, with the first target's largest kernel."""
+    the first target's parameter budget, with the first target's largest kernel. A single conv
+    is no baseline for a whole network: AUTO means none there (name one with --baseline)."""
     from igcdesign.probe.targets import regular_baseline_spec, resolve_target
 
-    if baseline is None:
+    if baseline is None or (baseline == AUTO and first.kind == "network"):
         return None
     if baseline == AUTO:
         baseline = regular_baseline_spec(first.params_symbolic, first.kernel)

@@ -34,6 +34,13 @@ def progress_bar() -> Iterator[Progress]:
             bar.stop()
 
 
+def _spread(row: dict[str, Any]) -> str:
+    """The IQR, or '?' where one timed block gave no spread to measure."""
+    from igcdesign.output import fmt_float
+
+    return "?" if row.get("blocks", 2) < 2 else fmt_float(row["iqr_ms"], 3)
+
+
 def render_probe(document: dict[str, Any]) -> None:
     """The measurements as a table, with device, torch, threads and dtype above it."""
     from rich.table import Table
@@ -59,13 +66,13 @@ def render_probe(document: dict[str, Any]) -> None:
         table.add_row(
             row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""),
             str(row["batch"]), params, group_digits(row["mult_adds"]),
-            f"{fmt_float(row['latency_ms'], 3)} ± {fmt_float(row['iqr_ms'], 3)}", fmt_float(row["gmacs"], 1),
+            f"{fmt_float(row['latency_ms'], 3)} ± {_spread(row)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
     print_table(table, out)
     load, cpus = max((x for x in document["load_average"] if x is not None), default=None), document["cpu_count"]
-    if load is not None and cpus and load > max(cpus - document["threads"], 0) + 0.5:
+    if load is not None and cpus and load > cpus + 0.5:  # the load average counts the probe's own threads
         out.print(f"[yellow]the machine was busy (load average {load:.1f} on {cpus} CPUs): timings are "
                   "noisy, see IQR; --rounds N keeps each row's least disturbed round, fewer --threads suffer less[/yellow]")
     out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
-              "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch[/dim]")
+              "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread)[/dim]")
