@@ -77,17 +77,19 @@ class NetCount:
 
 def check_options(net: Network, classes: int | None, resolution: int | None) -> tuple[int, int]:
     """The classes and input side to use; IGCError when they cannot work for this network."""
+    classes_from = "--classes" if classes is not None else f"{net.name}'s classes"
+    resolution_from = "--resolution" if resolution is not None else f"{net.name}'s resolution"
     classes = net.classes if classes is None else classes
     resolution = net.resolution if resolution is None else resolution
     if isinstance(classes, bool) or not isinstance(classes, int) or not 1 <= classes <= MAX_CLASSES:
-        raise IGCError(f"--classes must be between 1 and {MAX_CLASSES}, got {classes}")
+        raise IGCError(f"{classes_from} must be between 1 and {MAX_CLASSES}, got {classes}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 1 <= resolution <= MAX_RESOLUTION:
-        raise IGCError(f"--resolution must be between 1 and {MAX_RESOLUTION}, got {resolution}")
+        raise IGCError(f"{resolution_from} must be between 1 and {MAX_RESOLUTION}, got {resolution}")
     stride = net.total_stride
     if resolution % stride:
         smallest = "" if resolution > stride else " (too small for its strides)"
         raise IGCError(
-            f"--resolution {resolution} does not fit {net.name}{smallest}: its strides divide the side by "
+            f"{resolution_from} {resolution} does not fit {net.name}{smallest}: its strides divide the side by "
             f"{stride}, so the side must be a multiple of {stride}"
         )
     return classes, resolution
