@@ -200,6 +200,22 @@ def widest_findings(doc, batches) -> list[str]:
     return out + [""]
 
 
+def batch_header(header: str, rule: str, batches) -> list[str]:
+    """A markdown header and rule with an 'ms ± IQR | GMAC/s' pair of columns per batch size."""
+    for b in batches:
+        header += f" batch {b}: ms ± IQR | GMAC/s |"
+        rule += "---:|---:|"
+    return [header, rule]
+
+
+def rows_by_spec(doc) -> dict:
+    """spec → {batch → result row}."""
+    by_spec: dict = {}
+    for r in doc["results"]:
+        by_spec.setdefault(r["spec"], {})[r["batch"]] = r
+    return by_spec
+
+
 def igcv1_section(doc, batches) -> list[str]:
     lines = [
         "## Multiples of 8: IGCV1 blocks of width ≈ 128",
@@ -208,15 +224,9 @@ def igcv1_section(doc, batches) -> list[str]:
         "Params and mult_adds differ between rows, so compare GMAC/s (work done per second).",
         "",
     ]
-    header = "| L | M | width | M mult. of 8 | L mult. of 8 | params | mult_adds / sample |"
-    rule = "|---:|---:|---:|:-:|:-:|---:|---:|"
-    for b in batches:
-        header += f" batch {b}: ms ± IQR | GMAC/s |"
-        rule += "---:|---:|"
-    lines += [header, rule]
-    by_spec = {}
-    for r in doc["results"]:
-        by_spec.setdefault(r["spec"], {})[r["batch"]] = r
+    lines += batch_header("| L | M | width | M mult. of 8 | L mult. of 8 | params | mult_adds / sample |",
+                          "|---:|---:|---:|:-:|:-:|---:|---:|", batches)
+    by_spec = rows_by_spec(doc)
     for L, M in IGCV1_NEAR_128:
         mine = by_spec[f"igcv1:L={L},M={M},k=3"]
         r0 = mine[batches[0]]
@@ -244,15 +254,8 @@ def group_section(doc, batches) -> list[str]:
         "A single k×k group conv (`chain:W=C/C,G=n,k=3`, group size s = C/n): the IGCV1 primary conv alone.",
         "",
     ]
-    header = "| group size s | groups n | width | mult. of 8 |"
-    rule = "|---:|---:|---:|:-:|"
-    for b in batches:
-        header += f" batch {b}: ms ± IQR | GMAC/s |"
-        rule += "---:|---:|"
-    lines += [header, rule]
-    by_spec = {}
-    for r in doc["results"]:
-        by_spec.setdefault(r["spec"], {})[r["batch"]] = r
+    lines += batch_header("| group size s | groups n | width | mult. of 8 |", "|---:|---:|---:|:-:|", batches)
+    by_spec = rows_by_spec(doc)
     sizes = {}
     for spec, mine in by_spec.items():
         r0 = mine[batches[0]]

@@ -81,22 +81,23 @@ def igcv1_cifar(items: dict[str, str]) -> Network:
     return cifar_network(name, "igcv1", [L * M << s for s in range(STAGES)], D, lambda s: family.make(L=L, M=M << s, k=3))
 
 
-def regular_cifar(items: dict[str, str]) -> Network:
-    check_keys(items, ("C", "D"), "regular-cifar")
-    C = get_int(items, "C", "regular-cifar")
-    D = get_int(items, "D", "regular-cifar", DEFAULT_DEPTH)
-    family = get_family("regular")
+def _single_width_cifar(family_name: str, items: dict[str, str]) -> Network:
+    """RegConv-Wc or the Xception-like CIFAR net: one family, widths C, 2C, 4C."""
+    net = f"{family_name}-cifar"
+    check_keys(items, ("C", "D"), net)
+    C = get_int(items, "C", net)
+    D = get_int(items, "D", net, DEFAULT_DEPTH)
+    family = get_family(family_name)
     widths = [C << s for s in range(STAGES)]
-    return cifar_network(f"regular-cifar:C={C},D={D}", "regular", widths, D, lambda s: family.make(C=widths[s], k=3))
+    return cifar_network(f"{net}:C={C},D={D}", family_name, widths, D, lambda s: family.make(C=widths[s], k=3))
+
+
+def regular_cifar(items: dict[str, str]) -> Network:
+    return _single_width_cifar("regular", items)
 
 
 def dwsep_cifar(items: dict[str, str]) -> Network:
-    check_keys(items, ("C", "D"), "dwsep-cifar")
-    C = get_int(items, "C", "dwsep-cifar")
-    D = get_int(items, "D", "dwsep-cifar", DEFAULT_DEPTH)
-    family = get_family("dwsep")
-    widths = [C << s for s in range(STAGES)]
-    return cifar_network(f"dwsep-cifar:C={C},D={D}", "dwsep", widths, D, lambda s: family.make(C=widths[s], k=3))
+    return _single_width_cifar("dwsep", items)
 
 
 def igcv2_branches(token: str, width: int, what: str) -> tuple[int, ...]:
