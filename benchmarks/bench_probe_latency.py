@@ -56,7 +56,9 @@ def run(specs, settings, baseline, label, progress_label):
 
 
 def fmt_ms(row) -> str:
-    return f"{row['latency_ms']:.3f} ± {row['iqr_ms']:.3f}"
+    """Median ± IQR; '± ?' where a single timed block left no spread to measure."""
+    spread = "?" if row.get("blocks", 2) < 2 else f"{row['iqr_ms']:.3f}"
+    return f"{row['latency_ms']:.3f} ± {spread}"
 
 
 def is_mult8(n: int) -> bool:
@@ -154,7 +156,7 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
         )
     lines += [
         "",
-        "Latency is the median time of one call for the whole batch; × regular is the latency ratio to the widest "
+        "Latency is the median time of one call for the whole batch (± ? where one timed block left no spread); × regular is the latency ratio to the widest "
         "regular conv of the same budget at the same batch, measured in the same run; GMAC/s = batch × mult_adds / latency.",
         "",
     ]
