@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from igcdesign.layers import GroupConv
 from igcdesign.nets.counting import check_options, count_net, walk
 from igcdesign.nets.netspec import PRESETS, parse_net
 
@@ -31,17 +30,14 @@ def is_net_spec(text: str) -> bool:
 
 def target_at(text: str, resolution: int | None):
     """The probe Target of a network spec at `resolution` (None: native)."""
-    from igcdesign.probe.targets import Target
+    from igcdesign.probe.targets import Target, map_footprint
 
     net = parse_net(text)
     classes, side = check_options(net, None, resolution)
     counted = count_net(net, classes=classes, resolution=side, bn=False, fc=True)
-    activations = net.in_channels * side * side
-    workspace = 0
-    for _, layer, positions in walk(net.units(), side):
-        activations += layer.width_out() * positions
-        if isinstance(layer, GroupConv) and layer.k > 1:
-            workspace = max(workspace, layer.cin * layer.k**2 * positions)
+    activations, workspace = map_footprint(
+        net.in_channels * side * side, ((layer, positions) for _, layer, positions in walk(net.units(), side))
+    )
     kernel = max(c.k for u in net.units() for c in u.convs)
 
     def factory(bn: bool = False, relu: bool = False):

@@ -45,6 +45,22 @@ class Target:
 Resolver = Callable[[str, int], "Target | None"]
 
 
+def map_footprint(input_elements: int, layers) -> tuple[int, int]:
+    """(elements of every map produced, the largest k×k conv's unfolded input) for one sample.
+
+    `layers` yields (layer, output positions); the second figure is the scratch buffer of an
+    im2col convolution, cin·k²·positions, for the worst conv with k > 1.
+    """
+    from igcdesign.layers import GroupConv
+
+    activations, workspace = input_elements, 0
+    for layer, positions in layers:
+        activations += layer.width_out() * positions
+        if isinstance(layer, GroupConv) and layer.k > 1:
+            workspace = max(workspace, layer.cin * layer.k**2 * positions)
+    return activations, workspace
+
+
 def block_target(text: str, hw: int) -> Target | None:
     """A block spec (family:key=value,...) on an hw×hw map; SpecError if it is malformed."""
     from igcdesign.counting import count_block
@@ -55,10 +71,9 @@ def block_target(text: str, hw: int) -> Target | None:
     counted = count_block(block, hw)
     layer_convs = convs(block.chain)
     positions = hw * hw
-    activations = layer_convs[0].cin * positions + sum(
-        layer.width_out() * positions for layer in block.chain
+    activations, workspace = map_footprint(
+        layer_convs[0].cin * positions, ((layer, positions) for layer in block.chain)
     )
-    workspace = max((c.cin * c.k**2 * positions for c in layer_convs if c.k > 1), default=0)
     chain = block.chain
 
     def factory(bn: bool = False, relu: bool = False):
