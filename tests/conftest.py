@@ -1,4 +1,5 @@
-"""Shared test helpers: run the CLI in-process as a user would, and find the reference data."""
+"""Shared test helpers: run the CLI in-process as a user would, and find the reference data
+(the papers' printed numbers, shipped in the package: igcdesign/data, sources in its README.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from igcdesign.cli import app
-
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+from igcdesign.report.reference import reference_files
 
 
 class CLIResult:
@@ -38,6 +38,7 @@ def cli():
 
 @pytest.fixture(scope="session")
 def reference() -> Path:
-    if not REFERENCE.is_dir():
-        pytest.skip(f"reference data not found at {REFERENCE}")
-    return REFERENCE
+    """The folder of the packaged reference CSVs; never skipped: the numbers ship with the code."""
+    folder = reference_files()
+    assert isinstance(folder, Path) and folder.is_dir(), f"igcdesign.data is not a folder: {folder!r}"
+    return folder

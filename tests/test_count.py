@@ -13,7 +13,7 @@ from igcdesign.spec import parse_block
 
 
 def test_igcv2_table2_blocks_count_exactly(reference, cli):
-    """IGCV2 paper Table 2 (../shared/reference/igcv2_table2_blocks.csv): params and mult-adds at 32×32."""
+    """IGCV2 paper Table 2 (igcdesign/data/igcv2_table2_blocks.csv): params and mult-adds at 32×32."""
     with open(reference / "igcv2_table2_blocks.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert rows

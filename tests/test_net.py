@@ -1,6 +1,6 @@
 """Whole networks: paper tables, closed forms, spec/file validation and the `net` command.
 
-Expected numbers come from /work/shared/reference (igcv1_table3_cifar.csv, networks.md) or from
+Expected numbers come from the papers (igcdesign/data/igcv1_table3_cifar.csv, docs/networks.md) or from
 closed forms written here from the layer tables, never from running the code under test.
 """
 
@@ -23,7 +23,7 @@ from igcdesign.errors import IGCError, SpecError
 from igcdesign.nets import count_net, parse_net
 from igcdesign.nets.imagenet import make_divisible
 
-# --- IGCV1 Table 3 (reference/igcv1_table3_cifar.csv) ---------------------------------------
+# --- IGCV1 Table 3 (igcdesign/data/igcv1_table3_cifar.csv) ---------------------------------------
 
 
 def table3_spec(network: str, depth: int) -> str:

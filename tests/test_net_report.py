@@ -1,5 +1,5 @@
 """The IGCV1 Table 3 report section: discovered, deterministic, and every printed row matched
-(printed values: /work/shared/reference/igcv1_table3_cifar.csv)."""
+(printed values: igcdesign/data/igcv1_table3_cifar.csv)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ def test_igcv1_table_figure_formats(cli, tmp_path, suffix, magic):
     assert out.read_bytes().startswith(magic)
     doc = result.json()
     best = [r for r in doc["rows"] if r["widest"]]
-    assert len(best) == 1 and (best[0]["L"], best[0]["M"]) == (28, 3)  # reference/igcv1_table1_budget4672.csv bold row
+    assert len(best) == 1 and (best[0]["L"], best[0]["M"]) == (28, 3)  # igcdesign/data/igcv1_table1_budget4672.csv bold row
 
 
 def test_figures_are_reproducible(cli, tmp_path):

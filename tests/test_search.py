@@ -177,7 +177,7 @@ def test_large_budgets_are_consistent(budget):
 
 
 def test_paper_table1_widest_at_4672():
-    """IGCV1 Table 1 (i), ../shared/reference/igcv1_table1_budget4672.csv: bold row L=28, M=3."""
+    """IGCV1 Table 1 (i), igcdesign/data/igcv1_table1_budget4672.csv: bold row L=28, M=3."""
     v1 = widest_all(4672, 3, ["igcv1"])[0]
     assert (v1.config["L"], v1.config["M"], v1.width, v1.params) == (28, 3, 84, 4620)
 

@@ -24,7 +24,7 @@ def read(path):
         return [{key: int(value) for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
-# --- the paper's Table 1 (reference/igcv1_table1_budget*.csv) --------------------------------
+# --- the paper's Table 1 (igcdesign/data/igcv1_table1_budget*.csv) --------------------------------
 
 
 @pytest.mark.parametrize("budget", [4672, 17536])
@@ -143,7 +143,7 @@ def test_igcv2_table_matches_brute_force(budget, k):
 
 
 def test_igcv2_table_reproduces_the_paper_block(reference):
-    """IGCV2 Table 2 (reference/igcv2_table2_blocks.csv): at the Xception budgets, the two-1×1
+    """IGCV2 Table 2 (igcdesign/data/igcv2_table2_blocks.csv): at the Xception budgets, the two-1×1
     row of the table is the paper's IGCV2 block."""
     rows = list(csv.DictReader(open(reference / "igcv2_table2_blocks.csv", newline="")))
     for xception, igcv2 in zip(rows[0::2], rows[1::2]):

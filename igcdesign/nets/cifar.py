@@ -1,7 +1,7 @@
 """The CIFAR networks of the IGCV1 and IGCV2 papers: a stem and three stages of B blocks.
 
 Layout (IGCV1 paper, Table 2; official code hellozting/InterleavedGroupConvolutions,
-network/plain_igc.py and plain.py; /work/shared/reference/networks.md):
+network/plain_igc.py and plain.py; docs/networks.md):
 
 - depth D = 3B + 2: a 3×3 stem conv 3 → w₁ (BN, ReLU), three stages of B blocks at 32×32,
   16×16 and 8×8 (widths w, 2w, 4w), global average pool, FC with bias;

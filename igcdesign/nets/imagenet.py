@@ -1,6 +1,6 @@
 """The ImageNet inverted-bottleneck networks: IGCV3-D and MobileNetV2, with width multipliers.
 
-Layer tables (/work/shared/reference/networks.md):
+Layer tables (docs/networks.md):
 
 - ``igcv3-imagenet:G1=2,G2=2`` — the official IGCV3-D (github.com/homles11/IGCV3,
   symbols/igcv3.py): stem 3×3 conv 3 → 32 stride 2; stages (t, c, n, s) (1,16,1,1), (6,24,4,2),

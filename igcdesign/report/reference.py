@@ -1,29 +1,29 @@
-"""Where the papers' printed numbers live (../shared/reference), read as plain rows.
+"""The papers' printed numbers, shipped in the package (``igcdesign/data``), read as plain rows.
 
-The reference directory is found next to the repository (``<repo>/../shared/reference``) or from
-the ``IGCDESIGN_REFERENCE`` environment variable. Numbers are read, never copied into code.
+Each CSV's source (paper, table) is listed in ``igcdesign/data/README.md``. The files are read
+through :mod:`importlib.resources`, so an installed (non-editable) package finds them too.
+Numbers are read, never copied into code.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
+import io
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-from igcdesign.report import SectionUnavailable
+DATA_PACKAGE = "igcdesign.data"
 
 
-def reference_dir() -> Path:
-    env = os.environ.get("IGCDESIGN_REFERENCE")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "reference"
+def reference_files() -> Traversable:
+    """The folder of the reference CSVs (a Traversable: a plain Path in a normal install)."""
+    return files(DATA_PACKAGE)
 
 
 def read_reference(name: str) -> list[dict[str, str]]:
-    """The rows of reference CSV `name`, or SectionUnavailable if it is not there."""
-    path = reference_dir() / name
-    if not path.is_file():
-        raise SectionUnavailable(f"reference file {name} not found (set IGCDESIGN_REFERENCE)")
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    """The rows of reference CSV `name` (e.g. ``igcv1_table3_cifar.csv``) as dicts of strings.
+
+    A name that is not shipped is a bug of the caller: FileNotFoundError.
+    """
+    text = reference_files().joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))

@@ -1,6 +1,6 @@
 """IGCV1 Table 3: whole CIFAR networks (RegConv-Wc and IGC-LxMy) at depths 8, 20, 38, 62 and 98,
 counted exactly by `igcdesign net`, beside the params and multiply-adds the paper printed
-(reference/igcv1_table3_cifar.csv has depths 8 and 20)."""
+(igcdesign/data/igcv1_table3_cifar.csv has depths 8 and 20)."""
 
 from __future__ import annotations
 

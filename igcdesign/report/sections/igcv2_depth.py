@@ -12,7 +12,7 @@ K = 3
 
 
 def paper_block() -> dict:
-    """The IGCV2 block of the paper's Table 2 (reference/igcv2_table2_blocks.csv) nearest BUDGET."""
+    """The IGCV2 block of the paper's Table 2 (igcdesign/data/igcv2_table2_blocks.csv) nearest BUDGET."""
     from igcdesign.counting import count_block
     from igcdesign.report.reference import read_reference
     from igcdesign.spec import parse_block
