@@ -1,7 +1,7 @@
 """Figures of the design space (matplotlib, Agg backend), each returning the data it plots.
 
 Every function takes an output path (.png, .svg or .pdf), draws one figure, saves it without
-dates (igcdesign.report.files.save_figure) and returns a JSON-ready dict of the plotted series.
+dates (igcdesign.files.save_figure) and returns a JSON-ready dict of the plotted series.
 Counts come from igcdesign.search / tables / space, never from formulas retyped here.
 """
 
@@ -27,7 +27,7 @@ def _pyplot():
 
 
 def _save(fig, out: Path) -> None:
-    from igcdesign.report.files import save_figure
+    from igcdesign.files import save_figure
 
     try:
         save_figure(fig, Path(out))

@@ -426,7 +426,7 @@ def write_space(space: Space, path, progress: bool | None = None) -> None:
     import json
     from pathlib import Path
 
-    from igcdesign.report.files import atomic_writer
+    from igcdesign.files import atomic_writer
 
     path = Path(path)
     frame = space.frame

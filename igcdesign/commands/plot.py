@@ -28,7 +28,7 @@ def plot(
 ) -> None:
     """Draw one figure: widths against budget, the IGCV1 table, IGCV2 depth, or a Pareto front."""
     from igcdesign.numbers import parse_count
-    from igcdesign.report.files import FIGURE_SUFFIXES, check_out
+    from igcdesign.files import FIGURE_SUFFIXES, check_out
 
     if kind not in KINDS:
         raise IGCError(f"unknown plot '{kind}' (known: {', '.join(KINDS)})")

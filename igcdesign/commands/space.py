@@ -53,7 +53,7 @@ def space(
         raise IGCError(f"--top must be positive, got {top}")
     target = None
     if out is not None:
-        from igcdesign.report.files import check_out
+        from igcdesign.files import check_out
 
         target = check_out(out, OUT_SUFFIXES)
     filters = Filters(minimum=_pairs(minimum, "--min"), maximum=_pairs(maximum, "--max"), channelwise=channelwise)

@@ -16,7 +16,7 @@ skipped). It is found by :func:`discover`; nothing has to be registered. Each mo
     the section's markdown body, without its heading. Links to its files are relative
     (``[csv](igcv1_table3.csv)``). Files are named after the section (``<name>.csv``,
     ``<name>_*.png``) so that sections never clash, and are written with the helpers of
-    :mod:`igcdesign.report.files` (atomic, deterministic: the same code gives byte-identical
+    :mod:`igcdesign.files` (atomic, deterministic: the same code gives byte-identical
     markdown and CSV, which is what the staleness test compares; figures carry no dates).
 
 A section may raise :class:`SectionUnavailable` (e.g. when a module it needs is missing);
@@ -93,7 +93,7 @@ def anchor(title: str) -> str:
 
 def write_report(out: Path, only: list[str] | None = None) -> Written:
     """Write every section (or those named in `only`) and README.md into `out` (which exists)."""
-    from igcdesign.report.files import atomic_write_text, listing
+    from igcdesign.files import atomic_write_text, listing
 
     sections = discover()
     if only:

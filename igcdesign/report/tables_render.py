@@ -74,7 +74,7 @@ def _display_rows(table: WidthTable) -> list[dict[str, Any]]:
 
 
 def tables_markdown(tables: Sequence[WidthTable]) -> str:
-    from igcdesign.report.files import markdown_table
+    from igcdesign.report.markdown import markdown_table
 
     parts = []
     for t in tables:

@@ -86,7 +86,8 @@ def strict_budget_note(budget: int, widest_rows: list[dict]) -> str:
 
 def write(out: Path) -> str:
     from igcdesign.plots import igcv1_table_plot
-    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.report.markdown import markdown_table
+    from igcdesign.files import write_csv
     from igcdesign.tables import igcv1_table
 
     all_rows = []

@@ -76,7 +76,8 @@ HEADERS = [
 
 
 def write(out: Path) -> str:
-    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.report.markdown import markdown_table
+    from igcdesign.files import write_csv
 
     table = rows()
     write_csv(out / "igcv1_table3.csv", table, ["spec"] + COLUMNS)

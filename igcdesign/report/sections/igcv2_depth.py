@@ -27,7 +27,8 @@ def paper_block() -> dict:
 
 def write(out: Path) -> str:
     from igcdesign.plots import igcv2_depth_plot
-    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.report.markdown import markdown_table
+    from igcdesign.files import write_csv
     from igcdesign.tables import igcv2_table
 
     table = igcv2_table(BUDGET, K)

@@ -39,7 +39,8 @@ COLUMNS = ["block", "spec", "width", "params", "paper_params", "diff_params", "m
 
 
 def write(out: Path) -> str:
-    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.report.markdown import markdown_table
+    from igcdesign.files import write_csv
 
     table = rows()
     write_csv(out / "igcv2_table2.csv", table, COLUMNS + ["diff_width"])

@@ -11,7 +11,8 @@ K = 3
 
 
 def write(out: Path) -> str:
-    from igcdesign.report.files import markdown_table, write_csv
+    from igcdesign.report.markdown import markdown_table
+    from igcdesign.files import write_csv
     from igcdesign.search import widest_all
 
     rows = []

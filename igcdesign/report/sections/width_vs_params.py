@@ -11,7 +11,7 @@ K = 3
 
 def write(out: Path) -> str:
     from igcdesign.plots import width_vs_params
-    from igcdesign.report.files import write_csv
+    from igcdesign.files import write_csv
 
     data = width_vs_params(out / "width_vs_params.png", K)
     families = list(data["series"])
