@@ -248,6 +248,28 @@ def test_jit_trace_of_an_explicit_permutation():
         torch.testing.assert_close(traced(other), module(other))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(family_specs(), st.booleans())
+def test_jit_script_of_every_family(spec, bn_relu):
+    """torch.jit.script compiles every block (it used to fail on ChainModule.convs) and the
+    scripted module computes what the eager one does, on both memory layouts."""
+    module = block_module(spec, bn=bn_relu, relu=bn_relu).eval()
+    scripted = torch.jit.script(module)
+    x = torch.randn(2, module.convs[0].in_channels, 5, 5)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x), module(x))
+        nhwc = x.contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(scripted(nhwc), module(nhwc))
+
+
+def test_jit_script_of_an_explicit_permutation():
+    module = chain_module((GroupConv(4, 4, 2, 3), Permute(4, perm=(3, 2, 1, 0)), GroupConv(4, 4, 2, 1))).eval()
+    scripted = torch.jit.script(module)
+    x = torch.randn(3, 4, 5, 5)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x), module(x))
+
+
 def test_bad_chain_layers_are_refused():
     with pytest.raises(SpecError):
         parse_block("chain:W=4/6,G=4")

@@ -49,8 +49,6 @@ class ChannelShuffle(nn.Module):
 class ChannelPermute(nn.Module):
     """An explicit channel permutation: output channel j is input channel index[j]."""
 
-    index: torch.Tensor
-
     def __init__(self, index: Sequence[int]):
         super().__init__()
         index = [int(i) for i in index]
@@ -69,7 +67,12 @@ class ChainModule(nn.Sequential):
     """A chain as an ``nn.Sequential``: convs and permutations in order, then optional BN/ReLU.
 
     ``module.chain`` keeps the chain it was built from; ``module.convs`` lists its Conv2d layers.
+    Works with ``torch.jit.script``, ``torch.jit.trace`` and ``torch.export`` (the scripted
+    module keeps the layers; ``convs`` and ``chain`` are Python-side only).
     """
+
+    __jit_unused_properties__ = ["convs"]
+    __jit_ignored_attributes__ = ["chain"]
 
     def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False):
         layers = [_layer(layer) for layer in chain]
@@ -126,14 +129,6 @@ def _out_channels(chain: Sequence[Any]) -> int:
     for layer in reversed(chain):
         if isinstance(layer, GroupConv):
             return _concrete(layer.cout, "cout")
-    raise IGCError("chain has no convolution")
-
-
-def in_channels(chain: Sequence[Any]) -> int:
-    """Channels entering a chain (its first conv's cin)."""
-    for layer in chain:
-        if isinstance(layer, GroupConv):
-            return _concrete(layer.cin, "cin")
     raise IGCError("chain has no convolution")
 
 
