@@ -76,7 +76,7 @@ class Block:
 
 
 def parse_block(text: str) -> Block:
-    """Parse and validate a block spec of any family (see DESIGN.md §3)."""
+    """Parse and validate a block spec of any family (see docs/conventions.md §3)."""
     from igcdesign.families import get_family
 
     family_name, items = split_spec(text)

@@ -22,7 +22,7 @@ any_chains = st.one_of(random_chains(4), component_chains(3))
 
 
 def brute_verdict(p: np.ndarray) -> str:
-    """DESIGN.md §2 written out on the matrix itself."""
+    """docs/conventions.md §2 written out on the matrix itself."""
     if (p == 0).any():
         return "sparse"
     if (p == p.flat[0]).all():
@@ -153,7 +153,7 @@ def test_fix_is_the_one_brute_force_verdicts_give(chain):
         assert fixes.suggest_fix(chain, None, r) == r.fix
 
 
-# --- the papers' blocks (closed forms from DESIGN.md §1) --------------------------------------
+# --- the papers' blocks (closed forms from docs/conventions.md §1) --------------------------
 
 @pytest.mark.parametrize("spec", ["igcv1:L=4,M=8", "igcv1:L=2,M=16,k=5", "igcv2:K=1x4x4x4",
                                   "igcv2:K=2x3x5", "regular:C=16", "dwsep:C=32"])

@@ -104,7 +104,7 @@ def test_path_matrix_equals_product_of_connectivity_matrices(chain):
 
 
 def test_family_examples_by_hand():
-    # IGCV1 and IGCV2 with prod K = C are strictly complementary (DESIGN.md §1): all ones.
+    # IGCV1 and IGCV2 with prod K = C are strictly complementary (docs/conventions.md §1): all ones.
     assert (path_matrix(parse_block("igcv1:L=2,M=3").chain) == 1).all()
     assert (path_matrix(parse_block("igcv2:K=1x2x2").chain) == 1).all()
     # IGCV3: every pair joined by C_int / (G1·G2) = 8 / 4 = 2 paths.

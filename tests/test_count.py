@@ -44,7 +44,7 @@ def test_igcv1_table1_params_count_exactly(reference):
 @settings(max_examples=100, deadline=None)
 @given(L=st.integers(1, 40), M=st.integers(1, 40), k=st.integers(1, 7), hw=st.integers(1, 64))
 def test_igcv1_counts_match_closed_forms(L, M, k, hw):
-    """Closed forms of DESIGN.md: T = L·M²·S + M·L²; mem = Σ conv (in + out maps + weights) + 2·HW·C per shuffle."""
+    """Closed forms of docs/conventions.md: T = L·M²·S + M·L²; mem = Σ conv (in + out maps + weights) + 2·HW·C per shuffle."""
     G, S, P = L * M, k * k, hw * hw
     c = count_block(parse_block(f"igcv1:L={L},M={M},k={k}"), hw)
     assert c.params == L * M * M * S + M * L * L
@@ -88,7 +88,7 @@ def test_count_bad_input_is_one_line_exit_2(cli, args):
 
 
 def test_igcv3_count_reports_C_int_and_the_output_width(cli):
-    """DESIGN.md §2: IGCV3 width is C in and out, with C_int = t·C reported beside it."""
+    """docs/conventions.md §2: IGCV3 width is C in and out, with C_int = t·C reported beside it."""
     doc = cli("count", "igcv3:C=24,t=6,G1=2,G2=2,Cout=32", "--json").json()
     assert (doc["width"], doc["width_out"], doc["C_int"]) == (24, 32, 6 * 24)
     assert "C_int" not in cli("count", "igcv1:L=4,M=8", "--json").json()

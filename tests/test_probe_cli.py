@@ -34,7 +34,7 @@ def test_json_document(cli):
     doc = result.json()
     assert set(doc) >= {"device", "torch", "threads", "results", "dtype", "hw", "baseline"}
     assert doc["torch"] == torch.__version__ and doc["threads"] == 1 and doc["device"].startswith("cpu")
-    # IGCV1 L=2, M=4: T = L·M²·9 + M·L² = 304 (DESIGN.md §1); widest regular 3×3 conv with
+    # IGCV1 L=2, M=4: T = L·M²·9 + M·L² = 304 (docs/conventions.md §1); widest regular 3×3 conv with
     # 9·C² ≤ 304 is C = 5.
     assert doc["baseline"] == "regular:C=5,k=3"
     rows = doc["results"]
@@ -148,7 +148,7 @@ def test_baseline_is_widest_regular_by_brute_force():
 def test_target_counts():
     t = resolve_target("igcv2:K=1x4x4", 8)
     assert t.input_shape == (16, 8, 8) and t.kernel == 3 and t.kind == "block"
-    assert t.params_symbolic == 16 * (9 * 1 + 4 + 4)  # IGCV2: Q = C·(S·K1 + K2 + K3), DESIGN.md §1
+    assert t.params_symbolic == 16 * (9 * 1 + 4 + 4)  # IGCV2: Q = C·(S·K1 + K2 + K3), docs/conventions.md §1
     assert t.mult_adds == t.params_symbolic * 64
     # maps: input + 3 convs + 1 interleave, all 16 channels at 8×8 (the interleave after the
     # channel-wise conv has 16 groups on 16 channels: the identity, left out of the chain)

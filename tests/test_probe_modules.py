@@ -99,7 +99,7 @@ def test_bn_relu_add_two_params_per_output_channel(spec):
 
 
 def test_igcv1_paper_parameter_formula():
-    # DESIGN.md §1 / arXiv 1707.02725: T = L·M²·S + M·L² for an IGCV1 block.
+    # docs/conventions.md §1 / arXiv 1707.02725: T = L·M²·S + M·L² for an IGCV1 block.
     for L, M, k in [(2, 4, 3), (4, 8, 3), (54, 6, 3), (3, 5, 1)]:
         assert n_params(block_module(f"igcv1:L={L},M={M},k={k}")) == L * M * M * k * k + M * L * L
 

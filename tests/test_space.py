@@ -19,11 +19,11 @@ from igcdesign.spec import parse_block
 
 
 def igcv1_closed(L, M, k):
-    return L * M * M * k * k + M * L * L  # DESIGN.md §1
+    return L * M * M * k * k + M * L * L  # docs/conventions.md §1
 
 
 def igcv2_closed(K, k):
-    return math.prod(K) * (k * k * K[0] + sum(K[1:]))  # DESIGN.md §1: Q = C·(S·K₁ + K₂ + … + K_L)
+    return math.prod(K) * (k * k * K[0] + sum(K[1:]))  # docs/conventions.md §1: Q = C·(S·K₁ + K₂ + … + K_L)
 
 
 def igcv3_closed(C, t, g1, g2, k):

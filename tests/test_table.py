@@ -15,7 +15,7 @@ from igcdesign.tables import igcv1_table, igcv2_table, igcv3_table
 
 
 def igcv1_closed(L: int, M: int, k: int) -> int:
-    """DESIGN.md §1: T = L·M²·S + M·L²."""
+    """docs/conventions.md §1: T = L·M²·S + M·L²."""
     return L * M * M * k * k + M * L * L
 
 

@@ -8,7 +8,7 @@ from igcdesign.options import JSON_OPTION
 
 
 def check(
-    spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s."),
+    spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s (grammar: docs/conventions.md)."),
     perm_file: str = typer.Option(
         None, "--perm-file", metavar="FILE",
         help="JSON list of index lists, one per gap between convs (output j = input perm[j]); replaces the spec's permutations.",

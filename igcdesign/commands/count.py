@@ -8,7 +8,7 @@ from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw
 
 
 def count(
-    spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3 (see DESIGN grammar)."),
+    spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:

@@ -28,7 +28,7 @@ def parse_batches(values: list[str]) -> tuple[int, ...]:
 
 
 def probe(
-    specs: List[str] = typer.Argument(..., help="Block specs to build and time, e.g. igcv1:L=4,M=32 dwsep:C=64."),
+    specs: List[str] = typer.Argument(..., help="Block specs to build and time, e.g. igcv1:L=4,M=32 dwsep:C=64 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
     batch: List[str] = typer.Option(["1"], "--batch", "-b", help="Batch size(s): repeat the option or give 1,32."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (cuda when a GPU is available)."),

@@ -1,4 +1,4 @@
-"""`analyze()`: the complementarity verdict of a block (DESIGN.md §2) with the facts behind it."""
+"""`analyze()`: the complementarity verdict of a block (docs/conventions.md §2) with the facts behind it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class CheckResult:
 
 
 def classify(paths_min: int, paths_max: int) -> str:
-    """DESIGN.md §2: strict (all 1), relaxed (all equal ≥ 2), redundant (all ≥ 1), sparse (some 0)."""
+    """docs/conventions.md §2: strict (all 1), relaxed (all equal ≥ 2), redundant (all ≥ 1), sparse (some 0)."""
     if paths_min == 0:
         return "sparse"
     if paths_min == paths_max:

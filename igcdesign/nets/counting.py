@@ -1,6 +1,6 @@
 """Exact integer counts of a whole network, stage by stage, from its layers' own cost methods.
 
-Conventions (DESIGN.md §2):
+Conventions (docs/conventions.md §2):
 
 - params: conv weights, plus the classifier's weights and bias unless ``fc=False``, plus BN γ and
   β (2 per channel per BN layer) with ``bn=True``; never running statistics.

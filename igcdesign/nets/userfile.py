@@ -8,7 +8,7 @@ Format (YAML shown; the same keys in JSON)::
     in_channels: 3          # default 3
     stem: {width: 32, k: 3, stride: 1}     # optional dense conv + BN + ReLU
     stages:                 # at least one
-      - block: "igcv1:L=4,M=8"   # any block spec (DESIGN.md §3)
+      - block: "igcv1:L=4,M=8"   # any block spec (docs/conventions.md §3)
         repeats: 2               # default 1
         stride: 1                # stride of the stage's first block (default 1)
         width: 32                # output channels (default: the spec's width)

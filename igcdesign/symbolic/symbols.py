@@ -1,4 +1,4 @@
-"""The sympy symbols of the notation (DESIGN.md §1), all positive."""
+"""The sympy symbols of the notation (docs/conventions.md §1), all positive."""
 
 import sympy as sp
 
