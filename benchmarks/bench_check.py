@@ -47,7 +47,7 @@ def run_case(spec: str) -> tuple[float, float, str]:
 
 def baseline() -> tuple[str, float, float]:
     from igcdesign.connectivity import analyze, path_matrix
-    from igcdesign.spec import parse_block
+    from igcdesign.families import parse_block
 
     spec = "igcv2:K=1x8x8x8x8"  # 4,096 channels: a 4096×4096 dense matrix
     chain = parse_block(spec).chain

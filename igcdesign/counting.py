@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igcdesign.layers import GroupConv, chain_mem_access, chain_mult_adds, chain_params
-from igcdesign.spec import Block
+from igcdesign.families.block import Block
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Block specs: 'family:key=value,key=value' → a validated :class:`Block`.
+"""The spec grammar: 'name:key=value,key=value' split into a name and raw items, and the
+integer values checked; the families (:mod:`igcdesign.families`) give the items their meaning
+and turn them into a :class:`~igcdesign.families.block.Block` (``parse_block``).
 
 Values are positive integers, or lists of them joined by 'x' (IGCV2's K) or '/' (chain's
 W, G, k, P). Nothing is evaluated: every value is matched against a digits-only pattern.
@@ -7,9 +9,6 @@ W, G, k, P). Nothing is evaluated: every value is matched against a digits-only 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
-
 from igcdesign.errors import SpecError
 
 MAX_DIGITS = 15
@@ -57,29 +56,3 @@ def split_spec(text: str) -> tuple[str, dict[str, str]]:
                 raise SpecError(f"duplicate key '{key}' in '{text}'")
             items[key] = value.strip()
     return family, items
-
-
-@dataclass(frozen=True)
-class Block:
-    """A concrete block: its family, its configuration, and the chain that every tool reads."""
-
-    family: str
-    config: dict[str, Any]
-    chain: tuple
-    width: int
-    spec: str
-
-    def params(self) -> int:
-        from igcdesign.layers import chain_params
-
-        return chain_params(self.chain)
-
-
-def parse_block(text: str) -> Block:
-    """Parse and validate a block spec of any family (see docs/conventions.md §3)."""
-    from igcdesign.families import get_family
-
-    family_name, items = split_spec(text)
-    family = get_family(family_name)
-    config = family.parse(items)
-    return family.block(config)

@@ -14,7 +14,7 @@ from igcdesign.connectivity import analyze, classify, fixes
 from igcdesign.connectivity.perms import with_perms
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 from test_connectivity_paths import brute_force, component_chains, dense_matrix, random_chains
 
 # Small chains of every kind, and chains that fall apart into many independent components.

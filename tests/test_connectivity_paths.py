@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from igcdesign.connectivity import path_matrix
 from igcdesign.layers import GroupConv, Permute
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 
 
 def dense_matrix(layer) -> np.ndarray:

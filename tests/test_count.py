@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igcdesign.counting import count_block
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 
 
 def test_igcv2_table2_blocks_count_exactly(reference, cli):

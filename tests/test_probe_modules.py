@@ -22,7 +22,7 @@ from igcdesign.errors import SpecError  # noqa: E402
 from igcdesign.layers import GroupConv, Permute, chain_params, shuffle_index_map  # noqa: E402
 from igcdesign.probe.kernels import composed_kernel, connection_pattern, dense_weight  # noqa: E402
 from igcdesign.probe.modules import ChannelPermute, ChannelShuffle, block_module, chain_module  # noqa: E402
-from igcdesign.spec import parse_block  # noqa: E402
+from igcdesign.families import parse_block  # noqa: E402
 
 torch.set_num_threads(1)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

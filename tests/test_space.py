@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from igcdesign.counting import count_block
 from igcdesign.search import widest_all
 from igcdesign.space import Filters, enumerate_space, front_mask, write_space
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 
 
 def igcv1_closed(L, M, k):

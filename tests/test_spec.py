@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from igcdesign.errors import SpecError
 from igcdesign.layers import GroupConv, Permute
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 
 GOOD = [
     "regular:C=64,k=3",

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from igcdesign.counting import count_block
 from igcdesign.search import igcv1_max_L, widest_all
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 from igcdesign.tables import igcv1_table, igcv2_table, igcv3_table
 
 

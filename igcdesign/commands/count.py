@@ -15,7 +15,7 @@ def count(
     """Count params, multiply-adds and memory access of any block, layer by layer."""
     from igcdesign.counting import count_block
     from igcdesign.output import emit_json
-    from igcdesign.spec import parse_block
+    from igcdesign.families import parse_block
 
     check_hw(hw)
     result = count_block(parse_block(spec), hw)

@@ -57,7 +57,7 @@ def _igcv2_candidates(C: int, L: int | None) -> Iterator[tuple[int, ...]]:
 
 def _verdict(chain) -> str:
     from igcdesign.connectivity.quotient import quotient
-    from igcdesign.connectivity.verdict import classify
+    from igcdesign.connectivity.paths import classify
 
     return classify(*quotient(chain).paths_range())
 

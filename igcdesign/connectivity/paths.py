@@ -83,3 +83,12 @@ def path_bound(chain: Sequence) -> int:
                 bound *= int(layer.cin) // int(layer.groups)
             seen_conv = True
     return bound
+
+
+def classify(paths_min: int, paths_max: int) -> str:
+    """docs/conventions.md §2: strict (all 1), relaxed (all equal ≥ 2), redundant (all ≥ 1), sparse (some 0)."""
+    if paths_min == 0:
+        return "sparse"
+    if paths_min == paths_max:
+        return "strict" if paths_min == 1 else "relaxed"
+    return "redundant"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from igcdesign.connectivity.paths import classify
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute, chain_params
 
@@ -54,18 +55,9 @@ class CheckResult:
         }
 
 
-def classify(paths_min: int, paths_max: int) -> str:
-    """docs/conventions.md §2: strict (all 1), relaxed (all equal ≥ 2), redundant (all ≥ 1), sparse (some 0)."""
-    if paths_min == 0:
-        return "sparse"
-    if paths_min == paths_max:
-        return "strict" if paths_min == 1 else "relaxed"
-    return "redundant"
-
-
 def _resolve(target) -> tuple[str, tuple, Any]:
     """(spec text, chain, Block or None) from a spec string, a Block or a chain."""
-    from igcdesign.spec import Block, parse_block
+    from igcdesign.families import Block, parse_block
 
     if isinstance(target, str):
         block = parse_block(target)

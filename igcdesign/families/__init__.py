@@ -1,7 +1,9 @@
-"""The registry of block families, found by the name before the ':' of a spec."""
+"""The registry of block families, found by the name before the ':' of a spec, and
+:func:`parse_block`, which turns a spec into a :class:`Block` through its family."""
 
 from igcdesign.errors import SpecError
 from igcdesign.families.base import Family, make_chain
+from igcdesign.families.block import Block
 from igcdesign.families.chain import Chain
 from igcdesign.families.dwsep import DWSep
 from igcdesign.families.igcv1 import IGCV1
@@ -22,4 +24,13 @@ def get_family(name: str) -> Family:
         raise SpecError(f"unknown family '{name}' (known: {', '.join(FAMILIES)})") from None
 
 
-__all__ = ["FAMILIES", "Family", "get_family", "make_chain"]
+def parse_block(text: str) -> Block:
+    """Parse and validate a block spec of any family ('igcv1:L=4,M=8', docs/conventions.md §3); SpecError if invalid."""
+    from igcdesign.spec import split_spec
+
+    family_name, items = split_spec(text)
+    family = get_family(family_name)
+    return family.block(family.parse(items))
+
+
+__all__ = ["FAMILIES", "Block", "Family", "get_family", "make_chain", "parse_block"]

@@ -11,7 +11,8 @@ from typing import Any, Sequence
 
 from igcdesign.errors import SpecError
 from igcdesign.layers import GroupConv, Permute, is_identity_shuffle
-from igcdesign.spec import Block, parse_int, parse_int_list
+from igcdesign.families.block import Block
+from igcdesign.spec import parse_int, parse_int_list
 
 MAX_CHANNELS = 10**18  # per layer: far beyond any real block, small enough for exact, printable counts
 Gap = Any  # 's' (interleave), 'i' (identity), an int g (shuffle with g groups) or a tuple permutation

@@ -38,7 +38,8 @@ from igcdesign.errors import SpecError
 from igcdesign.families import get_family
 from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, widen_first_conv, with_stride
 from igcdesign.nets.values import check_keys, get_int, per_stage
-from igcdesign.spec import Block, parse_int_list
+from igcdesign.families.block import Block
+from igcdesign.spec import parse_int_list
 
 RESOLUTION = 32
 CLASSES = 10

@@ -38,7 +38,8 @@ from typing import Any
 from igcdesign.errors import SpecError
 from igcdesign.families import get_family
 from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, split_at_convs, widen_first_conv, with_stride
-from igcdesign.spec import Block, parse_int, split_spec
+from igcdesign.families.block import Block
+from igcdesign.spec import parse_int, split_spec
 
 SUFFIXES = (".yaml", ".yml", ".json")
 TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "head")

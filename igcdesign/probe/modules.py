@@ -138,9 +138,9 @@ def chain_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False) 
 
 
 def block_module(spec_or_block: Any, *, bn: bool = False, relu: bool = False) -> ChainModule:
-    """The nn.Module of a block spec string (any family) or a parsed :class:`~igcdesign.spec.Block`."""
+    """The nn.Module of a block spec string (any family) or a parsed :class:`~igcdesign.families.Block`."""
     if isinstance(spec_or_block, str):
-        from igcdesign.spec import parse_block
+        from igcdesign.families import parse_block
 
         spec_or_block = parse_block(spec_or_block)
     chain = getattr(spec_or_block, "chain", spec_or_block)

@@ -65,7 +65,7 @@ def block_target(text: str, hw: int) -> Target | None:
     """A block spec (family:key=value,...) on an hw×hw map; SpecError if it is malformed."""
     from igcdesign.counting import count_block
     from igcdesign.layers import GroupConv, convs
-    from igcdesign.spec import parse_block
+    from igcdesign.families import parse_block
 
     block = parse_block(text)
     counted = count_block(block, hw)

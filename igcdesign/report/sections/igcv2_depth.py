@@ -15,7 +15,7 @@ def paper_block() -> dict:
     """The IGCV2 block of the paper's Table 2 (igcdesign/data/igcv2_table2_blocks.csv) nearest BUDGET."""
     from igcdesign.counting import count_block
     from igcdesign.report.reference import read_reference
-    from igcdesign.spec import parse_block
+    from igcdesign.families import parse_block
 
     rows = [r for r in read_reference("igcv2_table2_blocks.csv") if r["spec"].startswith("igcv2:")]
     ref = min(rows, key=lambda r: abs(int(r["params"]) - BUDGET))

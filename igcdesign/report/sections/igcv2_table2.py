@@ -13,7 +13,7 @@ def rows() -> list[dict]:
     """Each block of the paper's table, counted from its spec, beside the printed numbers."""
     from igcdesign.counting import count_block
     from igcdesign.report.reference import read_reference
-    from igcdesign.spec import parse_block
+    from igcdesign.families import parse_block
 
     out = []
     for ref in read_reference("igcv2_table2_blocks.csv"):
