@@ -9,6 +9,7 @@ W, G, k, P). Nothing is evaluated: every value is matched against a digits-only 
 from __future__ import annotations
 
 import re
+
 from igcdesign.errors import SpecError
 
 MAX_DIGITS = 15
