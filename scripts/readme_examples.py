@@ -49,7 +49,7 @@ def run(command: str) -> tuple[int, str]:
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         try:
-            result = CliRunner(env={"COLUMNS": "80", "TERM": "dumb"}).invoke(app, args, prog_name="igcdesign")
+            result = CliRunner(env={"COLUMNS": "80", "TERM": "dumb", "IGCDESIGN_CACHE_DIR": scratch}).invoke(app, args, prog_name="igcdesign")
         finally:
             os.chdir(previous)
     return result.exit_code, result.stdout

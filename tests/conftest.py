@@ -42,3 +42,9 @@ def reference() -> Path:
     folder = reference_files()
     assert isinstance(folder, Path) and folder.is_dir(), f"igcdesign.data is not a folder: {folder!r}"
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_user_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user cache: machine profiles go to a scratch folder."""
+    monkeypatch.setenv("IGCDESIGN_CACHE_DIR", str(tmp_path_factory.mktemp("igcdesign-cache")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from igcdesign.errors import IGCError
+from igcdesign.profile import cpu_model  # noqa: F401  (re-exported: probe callers name it here)
 
 DEVICES = ("cpu", "cuda", "auto")
 DTYPES = ("float32", "bfloat16", "float16")
@@ -48,20 +49,6 @@ def device_name(device: str) -> str:
 
         return f"cuda: {torch.cuda.get_device_name(0)}"
     return f"cpu: {cpu_model()}"
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, or platform's answer elsewhere."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine() or "unknown"
 
 
 def torch_dtype(name: str):

@@ -1,0 +1,76 @@
+"""`igcdesign calibrate`: measure this machine's bandwidth, peak throughput and call cost.
+
+The profile is stored in the user's cache directory under its fingerprint (device, torch,
+threads, dtype), where `count`, `probe` and `net --measure` find it to report floors.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from igcdesign.options import JSON_OPTION
+
+
+def calibrate(
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads (default: torch's)."),
+    dtype: str = typer.Option("float32", "--dtype", help="float32, bfloat16 or float16."),
+    out: Optional[str] = typer.Option(None, "--out", help="Write the profile to this file instead of the cache directory."),
+    buffer_mib: Optional[float] = typer.Option(None, "--buffer-mib", help="MiB per bandwidth buffer (default: 8× the last-level cache, 64-512)."),
+    matmul_n: int = typer.Option(2048, "--matmul-n", help="Side of the square matmul."),
+    conv_channels: int = typer.Option(256, "--conv-channels", help="Channels of the dense 3×3 conv."),
+    conv_hw: int = typer.Option(32, "--conv-hw", help="Map side of the dense conv."),
+    conv_batch: int = typer.Option(8, "--conv-batch", help="Batch of the dense conv."),
+    repeats: int = typer.Option(5, "--repeats", help="Repeats per figure (the median is kept, the spread reported)."),
+    min_time: float = typer.Option(0.25, "--min-time", help="Seconds each repeat lasts at least."),
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Measure memory bandwidth, peak dense throughput and call cost; store them as this machine's profile."""
+    from igcdesign.errors import IGCError
+    from igcdesign.probe import require_torch
+
+    if buffer_mib is not None and not (buffer_mib == buffer_mib and 0 < buffer_mib <= 4096):
+        raise IGCError(f"--buffer-mib must be in (0, 4096], got {buffer_mib}")
+    require_torch()
+    from igcdesign.output import emit_json
+    from igcdesign.probe.calibrate import MiB, Sizes, calibrate as run_calibration, default_buffer_bytes, last_level_cache_bytes
+    from igcdesign.probe.device import available_memory, resolve_device
+    from igcdesign.profile import profile_path, save_profile
+
+    resolved = resolve_device(device)
+    buffer_bytes = (int(buffer_mib * MiB) if buffer_mib is not None
+                    else default_buffer_bytes(resolved, available_memory(resolved), last_level_cache_bytes()))
+    sizes = Sizes(buffer_bytes, matmul_n, conv_channels, conv_hw, conv_batch, repeats, min_time).check()
+    target = None
+    if out is not None:
+        from pathlib import Path
+
+        target = Path(out)
+        if target.is_dir():
+            raise IGCError(f"--out {out}: is a directory")
+
+    live = sys.stderr.isatty()
+
+    def progress(done: int, total: int, label: str) -> None:
+        if live:
+            sys.stderr.write(f"\rcalibrate: {done}/{total} {label:<20}" + ("\n" if done == total else ""))
+        elif done == total or done % sizes.repeats == 0:
+            sys.stderr.write(f"calibrate: {done}/{total} {label}\n")
+        sys.stderr.flush()
+
+    profile = run_calibration(resolved, threads, dtype, sizes, progress=progress)
+    path = save_profile(profile, target if target is not None else profile_path(profile.fingerprint))
+    document = {**profile.as_dict(), "path": str(path)}
+    if json_:
+        emit_json(document)
+        return
+    from igcdesign.machine_render import render_profile
+
+    render_profile(document)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate)

@@ -1,0 +1,42 @@
+"""Rich output for machine profiles and floors (the --json paths never import this)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from igcdesign.output import console, print_table
+
+
+def render_profile(document: dict[str, Any]) -> None:
+    """The calibrated figures with their spread, the load seen, and where the profile went."""
+    from rich.table import Table
+
+    fp = document["fingerprint"]
+    out = console()
+    out.print(f"[bold]{fp['device']}[/bold] · torch {fp['torch']} · {fp['threads']} thread"
+              f"{'s' if fp['threads'] != 1 else ''} · {fp['dtype']}", markup=True)
+    table = Table(show_header=True, header_style="bold")
+    for name in ("figure", "value", "spread"):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    spread = document.get("spread", {})
+    rows = (
+        ("copy bandwidth", f"{document['copy_bytes_per_s'] / 1e9:.2f} GB/s", "copy_bytes_per_s"),
+        ("triad bandwidth", f"{document['triad_bytes_per_s'] / 1e9:.2f} GB/s", "triad_bytes_per_s"),
+        ("matmul throughput", f"{document['matmul_macs_per_s'] / 1e9:.1f} GMAC/s", "matmul_macs_per_s"),
+        ("dense conv throughput", f"{document['conv_macs_per_s'] / 1e9:.1f} GMAC/s", "conv_macs_per_s"),
+        ("call cost", f"{document['call_s'] * 1e6:.1f} µs", "call_s"),
+    )
+    for label, value, key in rows:
+        table.add_row(label, value, f"{100 * spread.get(key, 0):.1f} %")
+    print_table(table, out)
+    loads = [x for x in document.get("load_average", []) if x is not None]
+    load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
+    out.print(f"{load}spread = (max − min) / median over {document['sizes'].get('repeats')} repeats", markup=False)
+    out.print(f"profile written to {document['path']}", markup=False, soft_wrap=True)
+
+
+def floor_note(message: str) -> None:
+    """A dim line on stderr: why there is no floor, and how to get one."""
+    import sys
+
+    sys.stderr.write(f"{message}\n")

@@ -1,0 +1,265 @@
+"""Machine profiles: what `igcdesign calibrate` measured, stored and found again by fingerprint.
+
+A profile holds this machine's memory bandwidth, peak dense throughput and the fixed cost of one
+call, measured for one *fingerprint*: device name, torch version, intra-op threads and dtype.
+Profiles live as JSON files in the user's cache directory (the platform's convention, through
+``platformdirs``; ``IGCDESIGN_CACHE_DIR`` overrides it), one file per fingerprint. A lookup
+returns the profile of exactly the fingerprint asked for, or none and a sentence saying which
+other profiles exist: a profile measured under other conditions is never used silently.
+
+Nothing here imports torch or typer, so `count` can read a profile instantly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from igcdesign.errors import IGCError
+
+CACHE_ENV = "IGCDESIGN_CACHE_DIR"
+PROFILE_VERSION = 1
+MAX_PROFILE_BYTES = 1 << 20  # a profile is a few hundred bytes; anything this big is not one
+CALIBRATE_HINT = "run `igcdesign calibrate` to measure this machine"
+
+
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo, or platform's answer elsewhere."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def installed_torch_version() -> str | None:
+    """The installed torch's version, read from its package metadata (torch is not imported)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The conditions a profile holds for: device (as probe names it), torch, threads, dtype."""
+
+    device: str
+    torch: str
+    threads: int
+    dtype: str
+
+    def key(self) -> str:
+        """A file name for this fingerprint: readable prefix and a hash of all four fields."""
+        text = json.dumps(asdict(self), sort_keys=True)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        kind = re.sub(r"[^a-z0-9]+", "-", self.device.split(":")[0].lower()).strip("-") or "device"
+        return f"{kind}-{self.threads}t-{re.sub(r'[^a-z0-9]+', '', self.dtype.lower())}-{digest}"
+
+    def describe(self) -> str:
+        return f"{self.device}, torch {self.torch}, {self.threads} thread{'s' if self.threads != 1 else ''}, {self.dtype}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One calibration. Bandwidths in bytes/s (bytes read + written), throughput in MAC/s,
+    call cost in seconds; `spread` is each figure's relative spread over its repeats
+    ((max − min) / median); `choices` caches per-shape implementation choices of fast modules."""
+
+    fingerprint: Fingerprint
+    copy_bytes_per_s: float
+    triad_bytes_per_s: float
+    matmul_macs_per_s: float
+    conv_macs_per_s: float
+    call_s: float
+    spread: dict[str, float] = field(default_factory=dict)
+    load_average: list[float | None] = field(default_factory=list)
+    cpu_count: int | None = None
+    sizes: dict[str, int] = field(default_factory=dict)
+    created: str = ""
+    default_threads: bool = False
+    choices: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def bandwidth(self) -> float:
+        """Bytes/s the floor uses: the better of copy and triad (a floor must not be beaten)."""
+        return max(self.copy_bytes_per_s, self.triad_bytes_per_s)
+
+    @property
+    def peak(self) -> float:
+        """MAC/s the floor uses: the better of the dense matmul and the dense conv."""
+        return max(self.matmul_macs_per_s, self.conv_macs_per_s)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["version"] = PROFILE_VERSION
+        out["bandwidth_bytes_per_s"] = self.bandwidth
+        out["peak_macs_per_s"] = self.peak
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Profile":
+        """A profile from its JSON form; IGCError when it is not one this version wrote."""
+        if not isinstance(data, dict) or data.get("version") != PROFILE_VERSION:
+            raise IGCError("not a machine profile of this igcdesign version")
+        try:
+            fp = data["fingerprint"]
+            fingerprint = Fingerprint(str(fp["device"]), str(fp["torch"]), _int(fp["threads"]), str(fp["dtype"]))
+            figures = {name: _positive(data[name], name) for name in (
+                "copy_bytes_per_s", "triad_bytes_per_s", "matmul_macs_per_s", "conv_macs_per_s", "call_s")}
+            return cls(
+                fingerprint=fingerprint,
+                **figures,
+                spread={str(k): float(v) for k, v in dict(data.get("spread", {})).items()},
+                load_average=[None if x is None else float(x) for x in list(data.get("load_average", []))],
+                cpu_count=None if data.get("cpu_count") is None else _int(data["cpu_count"]),
+                sizes={str(k): _int(v) for k, v in dict(data.get("sizes", {})).items()},
+                created=str(data.get("created", "")),
+                default_threads=bool(data.get("default_threads", False)),
+                choices={str(k): str(v) for k, v in dict(data.get("choices", {})).items()},
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise IGCError(f"malformed machine profile ({type(e).__name__}: {e})") from None
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def cache_dir() -> Path:
+    """Where profiles live: $IGCDESIGN_CACHE_DIR, or the platform's user cache dir for igcdesign."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("igcdesign", appauthor=False))
+
+
+def profile_path(fingerprint: Fingerprint, directory: Path | None = None) -> Path:
+    """The file that holds the profile of this fingerprint."""
+    return (directory or cache_dir()) / "profiles" / f"{fingerprint.key()}.json"
+
+
+def save_profile(profile: Profile, path: Path | None = None) -> Path:
+    """Write the profile (atomically: a temporary file renamed over the target); its path."""
+    path = Path(path) if path is not None else profile_path(profile.fingerprint)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(profile.as_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as e:
+        raise IGCError(f"cannot write the machine profile to {path}: {e.strerror or e}") from None
+    return path
+
+
+def read_profile(path: Path) -> Profile:
+    """The profile stored in a file; IGCError (one line) when it is missing, too big or malformed."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_PROFILE_BYTES:
+            raise IGCError(f"{path}: too large to be a machine profile")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise IGCError(f"cannot read the machine profile {path}: {e.strerror or e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IGCError(f"{path}: not a JSON machine profile") from None
+    try:
+        return Profile.from_dict(data)
+    except IGCError as e:
+        raise IGCError(f"{path}: {e}") from None
+
+
+def stored_profiles(directory: Path | None = None) -> list[Profile]:
+    """Every readable profile in the cache (unreadable files are skipped: they are not ours)."""
+    folder = (directory or cache_dir()) / "profiles"
+    try:
+        files = sorted(folder.glob("*.json"))
+    except OSError:
+        return []
+    found = []
+    for file in files:
+        try:
+            found.append(read_profile(file))
+        except IGCError:
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The profile found for a fingerprint (or None) and, when none, a sentence saying why."""
+
+    profile: Profile | None
+    message: str = ""
+
+
+def find_profile(fingerprint: Fingerprint, directory: Path | None = None) -> Lookup:
+    """The stored profile of exactly this fingerprint; otherwise None and which others exist."""
+    path = profile_path(fingerprint, directory)
+    if path.is_file():
+        try:
+            profile = read_profile(path)
+        except IGCError as e:
+            return Lookup(None, f"no usable machine profile ({e}); {CALIBRATE_HINT}")
+        if profile.fingerprint == fingerprint:
+            return Lookup(profile)
+    return Lookup(None, missing_message(fingerprint, stored_profiles(directory)))
+
+
+def missing_message(fingerprint: Fingerprint, others: list[Profile]) -> str:
+    """'no machine profile for …' and, when there are, the fingerprints that were not used."""
+    text = f"no machine profile for {fingerprint.describe()}; {CALIBRATE_HINT}"
+    if fingerprint.threads:
+        text += f" --threads {fingerprint.threads} --dtype {fingerprint.dtype}"
+    if others:
+        names = "; ".join(p.fingerprint.describe() for p in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        text += f" (not used: profiles for {names}{more})"
+    return text
+
+
+def find_default_profile(device: str = "cpu", threads: int | None = None, dtype: str = "float32",
+                         directory: Path | None = None) -> Lookup:
+    """For commands that do not import torch (count): this CPU and installed torch, the given
+    threads or else the profile calibrated with torch's default thread count."""
+    if device != "cpu":
+        return Lookup(None, f"no floor for {device} without running torch: use probe --device {device}")
+    torch_version = installed_torch_version()
+    if torch_version is None:
+        return Lookup(None, "no floor: torch is not installed, so there is no machine profile to use")
+    name = f"cpu: {cpu_model()}"
+    if threads is not None:
+        return find_profile(Fingerprint(name, torch_version, threads, dtype), directory)
+    stored = stored_profiles(directory)
+    for profile in stored:
+        fp = profile.fingerprint
+        if profile.default_threads and (fp.device, fp.torch, fp.dtype) == (name, torch_version, dtype):
+            return Lookup(profile)
+    text = (f"no machine profile for {name}, torch {torch_version}, {dtype} at torch's default threads; "
+            f"{CALIBRATE_HINT}")
+    if stored:
+        names = "; ".join(p.fingerprint.describe() for p in stored[:3])
+        text += f" (not used: profiles for {names}; pick one with --threads)"
+    return Lookup(None, text)

@@ -1,0 +1,119 @@
+"""Calibration: the arithmetic of each figure checked with a fake clock (no timing asserted), the
+size bounds, and the command on tiny sizes, writing only to a temporary cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from igcdesign.errors import IGCError
+from igcdesign.profile import CACHE_ENV, find_profile, read_profile
+
+torch = pytest.importorskip("torch")
+
+from igcdesign.probe.calibrate import MiB, Sizes, calibrate, default_buffer_bytes, spread  # noqa: E402
+
+TINY = Sizes(buffer_bytes=1 << 16, matmul_n=8, conv_channels=4, conv_hw=4, conv_batch=2, repeats=3, min_time=0.001)
+TINY_ARGS = ["--buffer-mib", "0.0625", "--matmul-n", "8", "--conv-channels", "4", "--conv-hw", "4",
+             "--conv-batch", "2", "--repeats", "2", "--min-time", "0.001"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_figures_follow_from_the_clock():
+    times = iter([1e-3, 2e-3, 4e-3] * 5)  # three repeats per figure: median 2e-3, spread (4-1)/2
+    calls = []
+
+    def clock(fn, min_time):
+        fn()
+        calls.append(min_time)
+        return next(times)
+
+    profile = calibrate("cpu", 1, "float32", TINY, clock=clock)
+    n_bytes = 1 << 16
+    assert profile.copy_bytes_per_s == pytest.approx(2 * n_bytes / 2e-3)
+    assert profile.triad_bytes_per_s == pytest.approx(3 * n_bytes / 2e-3)
+    assert profile.matmul_macs_per_s == pytest.approx(8**3 / 2e-3)
+    assert profile.conv_macs_per_s == pytest.approx(4 * 4 * 9 * 4 * 4 * 2 / 2e-3)
+    assert profile.call_s == pytest.approx(2e-3)
+    assert profile.spread["call_s"] == pytest.approx(1.5)
+    # throughput figures are 1/time: their spread is (1/1 - 1/4) / (1/2)
+    assert profile.spread["copy_bytes_per_s"] == pytest.approx(1.5)
+    assert len(calls) == 15 and set(calls) == {0.001}
+    assert profile.fingerprint.threads == 1 and profile.fingerprint.dtype == "float32"
+    assert profile.fingerprint.torch == str(torch.__version__)
+
+
+def test_threads_are_restored_and_used():
+    seen = []
+    before = torch.get_num_threads()
+
+    def clock(fn, min_time):
+        seen.append(torch.get_num_threads())
+        return 1e-3
+
+    calibrate("cpu", 1, "float32", TINY, clock=clock)
+    assert set(seen) == {1} and torch.get_num_threads() == before
+
+
+def test_the_copy_and_triad_kernels_compute_what_they_claim():
+    """Run for real on tiny sizes: the profile's figures are positive and finite."""
+    profile = calibrate("cpu", 1, "float32", TINY)
+    for value in (profile.copy_bytes_per_s, profile.triad_bytes_per_s, profile.matmul_macs_per_s,
+                  profile.conv_macs_per_s, profile.call_s):
+        assert 0 < value < float("inf")
+
+
+def test_spread_of_one_repeat_is_zero():
+    assert spread([3.0]) == 0
+
+
+def test_default_buffer_leaves_the_cache_and_fits_memory():
+    assert default_buffer_bytes("cpu", 1 << 40, 32 * MiB) == 256 * MiB
+    assert default_buffer_bytes("cpu", 1 << 40, None) == 64 * MiB
+    assert default_buffer_bytes("cpu", 1 << 40, 1 << 30) == 512 * MiB
+    assert default_buffer_bytes("cpu", 80 * MiB, 32 * MiB) == 10 * MiB
+
+
+@pytest.mark.parametrize("field, value", [("matmul_n", 0), ("matmul_n", 1 << 20), ("repeats", 0), ("repeats", 1000),
+                                          ("conv_channels", 10**6), ("buffer_bytes", 10)])
+def test_sizes_out_of_bounds_are_refused(field, value):
+    from dataclasses import replace
+
+    with pytest.raises(IGCError):
+        replace(TINY, **{field: value}).check()
+
+
+def test_command_writes_the_profile_where_lookups_find_it(cli, isolated_cache):
+    result = cli("calibrate", "--threads", "1", *TINY_ARGS, "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert doc["path"].startswith(str(isolated_cache))
+    profile = read_profile(doc["path"])
+    assert find_profile(profile.fingerprint).profile == profile
+    assert "calibrate: " in result.stderr  # progress goes to stderr, JSON alone to stdout
+
+
+def test_command_out_file_and_table(cli, tmp_path):
+    target = tmp_path / "mine.json"
+    result = cli("calibrate", "--threads", "1", *TINY_ARGS, "--out", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert read_profile(target).fingerprint.threads == 1
+    assert "copy bandwidth" in result.stdout and "load average" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--matmul-n", "0"], ["--repeats", "0"], ["--buffer-mib", "nan"],
+                                  ["--buffer-mib", "-1"], ["--threads", "0"], ["--dtype", "int8"], ["--device", "tpu"],
+                                  ["--min-time", "0"]])
+def test_bad_options_are_one_line_errors(cli, args):
+    result = cli("calibrate", *TINY_ARGS, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("igcdesign: error:") and result.stderr.count("\n") == 1
+
+
+def test_out_into_a_directory_is_refused(cli, tmp_path):
+    result = cli("calibrate", *TINY_ARGS, "--out", str(tmp_path))
+    assert result.exit_code == 2 and "directory" in result.stderr
