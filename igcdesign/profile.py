@@ -163,12 +163,12 @@ def profile_path(fingerprint: Fingerprint, directory: Path | None = None) -> Pat
 
 def save_profile(profile: Profile, path: Path | None = None) -> Path:
     """Write the profile (atomically: a temporary file renamed over the target); its path."""
+    from igcdesign.files import atomic_write_text
+
     path = Path(path) if path is not None else profile_path(profile.fingerprint)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(profile.as_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(path, json.dumps(profile.as_dict(), indent=2, sort_keys=True) + "\n")
     except OSError as e:
         raise IGCError(f"cannot write the machine profile to {path}: {e.strerror or e}") from None
     return path
