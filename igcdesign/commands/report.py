@@ -11,11 +11,16 @@ from igcdesign.options import JSON_OPTION
 
 
 def report(
-    out: str = typer.Option("reports", "--out", "-o", help="Report directory (created if its parent exists)."),
+    out: str = typer.Option("reports", "--out", "-o", help="Report directory (created if its parent exists); other files in it are kept."),
     section: Optional[List[str]] = typer.Option(None, "--section", help="Write only these sections (repeatable); README.md lists only them."),
     json_: bool = JSON_OPTION,
 ) -> None:
-    """Write reports/README.md with the papers' tables reproduced, figures and CSVs."""
+    """Write reports/README.md with the papers' tables reproduced, figures and CSVs.
+
+    Every section is built apart first; the folder changes only if all of them could be built
+    (otherwise: one error line, exit 2, nothing written). Files no section writes are kept.
+    """
+    import os
     from pathlib import Path
 
     from igcdesign.report import discover, write_report
@@ -26,11 +31,13 @@ def report(
     if not target.exists():
         if not target.parent.is_dir():
             raise IGCError(f"--out {out}: parent directory '{target.parent}' does not exist")
+    writable = target if target.exists() else target.parent
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise IGCError(f"--out {out}: directory '{writable}' is not writable")
     names = [s.name for s in discover()]
     for name in section or []:
         if name not in names:
             raise IGCError(f"unknown section '{name}' (known: {', '.join(names)})")
-    target.mkdir(exist_ok=True)
     written = write_report(target, only=list(section) if section else None)
     if json_:
         from igcdesign.output import emit_json

@@ -19,12 +19,14 @@ skipped). It is found by :func:`discover`; nothing has to be registered. Each mo
     :mod:`igcdesign.files` (atomic, deterministic: the same code gives byte-identical
     markdown and CSV, which is what the staleness test compares; figures carry no dates).
 
-A section may raise :class:`SectionUnavailable` (e.g. when a module it needs is missing);
-the report then says so in place of the section instead of failing as a whole.
+A section that cannot be built (it raises, e.g. :class:`SectionUnavailable` when a module it
+needs is missing) fails the whole report with a one-line error naming it: the report is never
+written with a section missing.
 
-``write_report(out)`` writes every section, then ``README.md`` (table of contents + sections),
-and returns what it wrote. Files in ``out`` that no section writes (e.g. ``latency_*.md`` of the
-probe) are left alone.
+``write_report(out)`` builds every section, then ``README.md`` (table of contents + sections), in
+a staging folder, and installs the lot into ``out`` only when all succeeded (see
+:mod:`igcdesign.report.staging`); it returns what it wrote. Files in ``out`` that no section
+writes (e.g. ``latency_*.md`` of the probe) are left alone.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+
+from igcdesign.errors import IGCError
 
 README = "README.md"
 
@@ -47,7 +51,8 @@ ours with the difference. `tests/test_report.py` fails when these files are out 
 
 
 class SectionUnavailable(RuntimeError):
-    """Raised by a section's write() when it cannot be produced in this installation."""
+    """Raised by a section's write() when it cannot be produced in this installation; the report
+    then fails as a whole (one line, nothing installed)."""
 
 
 @dataclass(frozen=True)
@@ -92,33 +97,48 @@ def anchor(title: str) -> str:
 
 
 def write_report(out: Path, only: list[str] | None = None) -> Written:
-    """Write every section (or those named in `only`) and README.md into `out` (which exists)."""
-    from igcdesign.files import atomic_write_text, listing
+    """Build every section (or those named in `only`) and README.md, then install them into `out`.
+
+    All sections are built in a staging folder beside `out` (see :mod:`igcdesign.report.staging`);
+    their files replace those of `out` only once every section succeeded, README.md last. A
+    section that cannot be built raises IGCError naming it, and `out` is left exactly as it was
+    (not even created). Files of `out` that no section writes are left alone. `out` need not
+    exist, but its parent must.
+    """
+    from igcdesign.report.staging import install, staged
 
     sections = discover()
     if only:
         sections = [s for s in sections if s.name in only]
-    written = Written(out)
-    parts: list[tuple[Section, str]] = []
-    for section in sections:
-        before = listing(out)
+    written = Written(Path(out))
+    with staged(Path(out)) as folder:
+        parts = [(section, _build(section, folder, written)) for section in sections]
+        toc = "\n".join(f"- [{s.title}](#{anchor(s.title)})" for s, _ in parts)
+        text = HEADER + "\n## Contents\n\n" + toc + "\n"
+        for section, body in parts:
+            text += f"\n## {section.title}\n\n{body.strip()}\n"
         try:
-            body = section.write(out)
-            status = "written"
-        except SectionUnavailable as e:
-            body = f"*Not available in this installation: {e}*\n"
-            status = "unavailable"
-        changed = sorted(set(listing(out)) - set(before) | set(_touched(section, out)))
-        parts.append((section, body))
-        written.sections.append({"name": section.name, "title": section.title, "status": status, "files": changed})
-    toc = "\n".join(f"- [{s.title}](#{anchor(s.title)})" for s, _ in parts)
-    text = HEADER + "\n## Contents\n\n" + toc + "\n"
-    for section, body in parts:
-        text += f"\n## {section.title}\n\n{body.strip()}\n"
-    atomic_write_text(out / README, text)
+            from igcdesign.files import atomic_write_text
+
+            atomic_write_text(folder / README, text)
+            install(folder, Path(out), last=README)
+        except OSError as e:
+            raise IGCError(f"--out {out}: {e.strerror or e}") from e
     return written
 
 
-def _touched(section: Section, out: Path) -> list[str]:
-    """Files named after the section (they may have existed before this run)."""
-    return [p.name for p in out.iterdir() if p.is_file() and p.name.startswith(section.name)]
+def _build(section: Section, folder: Path, written: Written) -> str:
+    """Write one section into the staging folder; its markdown body, or IGCError if it fails."""
+    from igcdesign.files import listing
+
+    before = set(listing(folder))
+    try:
+        body = section.write(folder)
+    except Exception as e:  # a section that cannot be built fails the whole report, in one line
+        reason = str(e) or type(e).__name__
+        raise IGCError(f"report section {section.name} cannot be built: {reason}") from e
+    files = sorted(set(listing(folder)) - before)
+    written.sections.append({"name": section.name, "title": section.title, "status": "written", "files": files})
+    return body
+
+
