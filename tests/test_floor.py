@@ -7,7 +7,7 @@ import pytest
 from igcdesign.floor import block_floor, chain_floor, layer_floor
 from igcdesign.layers import GroupConv, Permute
 from igcdesign.profile import Fingerprint, Profile
-from igcdesign.spec import parse_block
+from igcdesign.families import parse_block
 
 PROFILE = Profile(Fingerprint("cpu: T", "t", 1, "float32"), copy_bytes_per_s=1e10, triad_bytes_per_s=2e10,
                   matmul_macs_per_s=4e10, conv_macs_per_s=1e10, call_s=1e-5)
