@@ -1,0 +1,280 @@
+"""Fast modules: the same chain as :mod:`igcdesign.probe.modules`, run the way the hardware likes.
+
+The plain module runs one ``nn.Conv2d(groups=g)`` per conv and materialises every channel
+shuffle. PyTorch's grouped-conv kernels are slow for small groups, and a shuffle is a whole
+pass over the map. Here the chain is compiled, once, into steps:
+
+- a 1×1 group conv at stride 1 is a batched matrix product, ``W (g, co, ci) @ X (n, g, ci, h·w)``,
+  on a reshaped view of the channel axis; a shuffle before it is not run at all: it is the
+  choice of view, ``(n, s, C/s, h·w)`` transposed, that the product reads its operand through
+  (torch copies an operand only when no strided view can express it);
+- a k×k (or strided) conv stays a convolution, in channels-last where it is grouped (there
+  oneDNN's kernels are several times faster than the contiguous ones), the shuffle before it
+  materialised straight into the layout the conv wants, in one pass;
+- a dense 1×1 conv after a channels-last step stays a channels-last conv (a GEMM on NHWC with
+  no layout change); after a contiguous step it is a plain matrix product;
+- a trailing permutation (IGCV1's permute-back) is the only shuffle that moves data on its own.
+
+Parameters are the plain module's convs, same shapes and order (``load_plain`` copies a plain
+module's weights in), so parameter counts are equal; BN/ReLU follow the block as in the plain
+module. The steps are TorchScript-, trace- and export-friendly (shapes from the input, integer
+attributes only). :data:`IMPLEMENTATIONS` names the two: ``plain`` and ``fast``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+
+from igcdesign.errors import IGCError
+from igcdesign.layers import GroupConv, Permute
+from igcdesign.probe.modules import _concrete, chain_module, conv_padding
+
+IMPLEMENTATIONS = ("plain", "fast")
+DEFAULT_IMPL = "fast"
+
+
+def shuffled(x: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
+    """x with a channel shuffle of `groups` groups applied, materialised in one pass into
+    channels-last (or contiguous) memory, whatever layout x is in."""
+    n, c, h, w = x.shape
+    if channels_last:
+        # NHWC result [n, hw, a, b] = x[n, b·(c/g) + a, hw]
+        if x.is_contiguous(memory_format=torch.channels_last):
+            src = x.permute(0, 2, 3, 1).reshape(n, h * w, groups, c // groups).transpose(2, 3)
+        else:
+            src = x.reshape(n, groups, c // groups, h * w).permute(0, 3, 2, 1)
+        return src.contiguous().view(n, h, w, c).permute(0, 3, 1, 2)
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        src = x.permute(0, 2, 3, 1).reshape(n, h * w, groups, c // groups).permute(0, 3, 2, 1)
+    else:
+        src = x.reshape(n, groups, c // groups, h * w).transpose(1, 2)
+    return src.contiguous().view(n, c, h, w)
+
+
+class ConvStep(nn.Module):
+    """A conv kept as a conv: the pending shuffle (0: none) materialised into its layout first."""
+
+    def __init__(self, conv: nn.Conv2d, shuffle: int, channels_last: bool):
+        super().__init__()
+        self.conv = conv
+        self.shuffle = shuffle
+        self.channels_last = channels_last
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.shuffle > 0:
+            x = shuffled(x, self.shuffle, self.channels_last)
+        elif self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.conv(x)
+
+    def extra_repr(self) -> str:
+        return f"shuffle_in={self.shuffle}, channels_last={self.channels_last}"
+
+
+class MatmulStep(nn.Module):
+    """A 1×1 stride-1 group conv as ``W (g, co, ci) @ X (n, g, ci, h·w)``; the input read
+    through the pending shuffle's view (0: none). The weight has nn.Conv2d's shape."""
+
+    def __init__(self, cin: int, cout: int, groups: int, shuffle: int):
+        super().__init__()
+        self.cin = cin
+        self.cout = cout
+        self.groups = groups
+        self.shuffle = shuffle
+        self.weight = nn.Parameter(torch.empty(cout, cin // groups, 1, 1))
+        nn.init.kaiming_uniform_(self.weight, a=5**0.5)  # nn.Conv2d's default initialisation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        hw = h * w
+        g = self.groups
+        s = self.shuffle
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            rows = x.permute(0, 2, 3, 1).reshape(n, hw, c)  # a view of the NHWC memory
+            if s > 0:
+                rows = rows.reshape(n, hw, s, c // s).transpose(2, 3)
+            operand = rows.reshape(n, hw, g, c // g).permute(0, 2, 3, 1)
+        else:
+            cols = x.reshape(n, c, hw)
+            if s > 0:
+                cols = cols.reshape(n, s, c // s, hw).transpose(1, 2)
+            operand = cols.reshape(n, g, c // g, hw)
+        weight = self.weight.view(g, self.cout // g, c // g)
+        out = torch.matmul(weight, operand)
+        return out.reshape(n, self.cout, h, w)
+
+    def extra_repr(self) -> str:
+        return f"{self.cin}→{self.cout}, groups={self.groups}, shuffle_in={self.shuffle}"
+
+
+class ShuffleStep(nn.Module):
+    """A permutation that no product can absorb (the chain's last layer): materialised."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        cl = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        return shuffled(x, self.groups, cl)
+
+
+class IndexStep(nn.Module):
+    """An explicit permutation: output channel j is input channel index[j] (index_select)."""
+
+    def __init__(self, index: Sequence[int]):
+        super().__init__()
+        self.register_buffer("index", torch.tensor([int(i) for i in index], dtype=torch.long), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.index_select(1, self.index)
+
+
+class FastChainModule(nn.Module):
+    """A chain compiled into steps (see the module docstring), then optional BN and ReLU.
+
+    ``chain`` is the chain it was built from, ``plan`` one word per step (what runs).
+    """
+
+    def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False):
+        super().__init__()
+        steps, plan = compile_chain(chain)
+        self.steps = nn.ModuleList(steps)
+        self.post = nn.Sequential()
+        if bn:
+            self.post.append(nn.BatchNorm2d(_out_channels(chain)))
+        if relu:
+            self.post.append(nn.ReLU())
+        self.chain = tuple(chain)
+        self.plan = tuple(plan)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for step in self.steps:
+            x = step(x)
+        return self.post(x)
+
+    def conv_weights(self) -> list[nn.Parameter]:
+        """The weights of the chain's convs, in chain order (nn.Conv2d shapes)."""
+        found = []
+        for step in self.steps:
+            if isinstance(step, ConvStep):
+                found.append(step.conv.weight)
+            elif isinstance(step, MatmulStep):
+                found.append(step.weight)
+        return found
+
+    @torch.no_grad()
+    def load_plain(self, plain: nn.Module) -> "FastChainModule":
+        """Copy a plain module's conv weights (and BN state) in: the two then compute the same."""
+        convs = [m for m in plain.modules() if isinstance(m, nn.Conv2d)]
+        mine = self.conv_weights()
+        if len(convs) != len(mine) or any(c.weight.shape != w.shape for c, w in zip(convs, mine)):
+            raise IGCError("load_plain: the plain module is not built from the same chain")
+        for conv, weight in zip(convs, mine):
+            weight.copy_(conv.weight)
+        bns = [m for m in plain.modules() if isinstance(m, nn.BatchNorm2d)]
+        for mine_bn, theirs in zip([m for m in self.post if isinstance(m, nn.BatchNorm2d)], bns):
+            mine_bn.load_state_dict(theirs.state_dict())
+        return self
+
+
+def _out_channels(chain: Sequence[Any]) -> int:
+    for layer in reversed(chain):
+        if isinstance(layer, GroupConv):
+            return _concrete(layer.cout, "cout")
+    raise IGCError("chain has no convolution")
+
+
+def compile_chain(chain: Sequence[Any]) -> tuple[list[nn.Module], list[str]]:
+    """The steps of a chain and a word for each; IGCError for what cannot be built.
+
+    Layout is tracked from a contiguous input: a grouped k×k conv runs channels-last, a dense
+    conv (k×k, or 1×1 after a channels-last step) in the layout it is given, a grouped 1×1 conv
+    (or a dense one after a contiguous step) as a product that writes a contiguous map.
+    """
+    steps: list[nn.Module] = []
+    plan: list[str] = []
+    pending = 0  # shuffle groups waiting for the next step to read through
+    channels_last = False
+    layers = list(chain)
+    if not any(isinstance(layer, GroupConv) for layer in layers):
+        raise IGCError("empty chain: nothing to build")
+
+    def flush():
+        nonlocal pending
+        if pending:
+            steps.append(ShuffleStep(pending))
+            plan.append(f"shuffle {pending}")
+            pending = 0
+
+    for layer in layers:
+        if isinstance(layer, Permute):
+            width = _concrete(layer.width, "width")
+            if layer.perm is not None:
+                flush()
+                index = [int(i) for i in layer.perm]
+                if sorted(index) != list(range(width)):
+                    raise IGCError(f"not a permutation of {width} channels")
+                steps.append(IndexStep(index))
+                plan.append("permute")
+                continue
+            flush()
+            groups = _concrete(layer.groups, "groups")
+            if width % groups:
+                raise IGCError(f"shuffle: {groups} groups do not divide {width} channels")
+            if groups not in (1, width):
+                pending = groups
+            continue
+        if not isinstance(layer, GroupConv):
+            raise IGCError(f"cannot build a module for layer {layer!r}")
+        cin, cout = _concrete(layer.cin, "cin"), _concrete(layer.cout, "cout")
+        groups, k = _concrete(layer.groups, "groups"), _concrete(layer.k, "k")
+        stride = _concrete(layer.stride, "stride")
+        if cin % groups or cout % groups:
+            raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
+        pointwise = k == 1 and stride == 1
+        if pointwise and (groups > 1 or not channels_last):
+            steps.append(MatmulStep(cin, cout, groups, pending))
+            plan.append(f"matmul g={groups}" + (f" via shuffle {pending}" if pending else ""))
+            channels_last = False
+        else:
+            cl = groups > 1 or channels_last
+            conv = nn.Conv2d(cin, cout, k, stride=stride, padding=conv_padding(k, stride), groups=groups, bias=False)
+            steps.append(ConvStep(conv, pending, cl))
+            plan.append(f"conv {k}x{k} g={groups}" + (" channels-last" if cl else "") + (f" via shuffle {pending}" if pending else ""))
+            channels_last = cl
+        pending = 0
+    flush()
+    return steps, plan
+
+
+def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False) -> FastChainModule:
+    """The fast nn.Module of a concrete chain (ints), with optional BN and ReLU after the block."""
+    return FastChainModule(chain, bn=bn, relu=relu)
+
+
+def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, relu: bool = False) -> nn.Module:
+    """The module of a chain in one of :data:`IMPLEMENTATIONS` ('plain' or 'fast')."""
+    if impl == "plain":
+        return chain_module(chain, bn=bn, relu=relu)
+    if impl == "fast":
+        return fast_module(chain, bn=bn, relu=relu)
+    raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{impl}'")
+
+
+def parse_impls(text: str) -> tuple[str, ...]:
+    """'fast', 'plain' or 'plain,fast' → the implementations to run, in order; IGCError otherwise."""
+    names = []
+    for part in str(text).split(","):
+        name = part.strip().lower()
+        if name not in IMPLEMENTATIONS:
+            raise IGCError(f"--impl: '{part.strip()}' is not one of {', '.join(IMPLEMENTATIONS)}")
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+__all__ = ["DEFAULT_IMPL", "FastChainModule", "IMPLEMENTATIONS", "build", "fast_module", "parse_impls", "shuffled"]

@@ -1,0 +1,172 @@
+"""Fast modules compute exactly what the plain modules compute, with the same parameters.
+
+Every family (hypothesis draws specs of each, the same strategy the plain modules' tests use),
+explicit permutations, strides, both input layouts and batch sizes, with and without BN/ReLU:
+float64 outputs equal to 1e-10, float32 to 1e-5. torch.export, jit.trace and jit.script work;
+without a GPU, the meta device stands in for CUDA (no step may create a tensor on the CPU).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_probe_modules import family_specs  # noqa: E402
+
+from igcdesign.errors import IGCError  # noqa: E402
+from igcdesign.families import parse_block  # noqa: E402
+from igcdesign.layers import GroupConv, Permute  # noqa: E402
+from igcdesign.probe.fast import (  # noqa: E402
+    FastChainModule, MatmulStep, ShuffleStep, build, compile_chain, fast_module, parse_impls, shuffled,
+)
+from igcdesign.probe.modules import ChannelShuffle, block_module, chain_module  # noqa: E402
+
+torch.set_num_threads(1)
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def randomise_bn(module) -> None:
+    """BN with non-trivial statistics and affine parameters, so that equality means something."""
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+                m.weight.uniform_(-1, 1)
+                m.bias.uniform_(-1, 1)
+
+
+def pair(chain, dtype, bn_relu=False):
+    plain = chain_module(chain, bn=bn_relu, relu=bn_relu).to(dtype)
+    randomise_bn(plain)
+    plain.eval()
+    fast = fast_module(chain, bn=bn_relu, relu=bn_relu).to(dtype).load_plain(plain).eval()
+    return plain, fast
+
+
+def n_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def check_equal(chain, dtype, tol, bn_relu, batch, side, channels_last):
+    plain, fast = pair(chain, dtype, bn_relu)
+    assert n_params(fast) == n_params(plain)
+    cin = next(layer.cin for layer in chain if isinstance(layer, GroupConv))
+    x = torch.randn(batch, cin, side, side, dtype=dtype)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        want, got = plain(x), fast(x)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    scale = max(1.0, want.abs().max().item())
+    assert (got - want).abs().max().item() <= tol * scale
+
+
+@SETTINGS
+@given(family_specs(), st.booleans(), st.sampled_from([1, 3]), st.integers(1, 6), st.booleans())
+def test_float64_outputs_equal_to_1e_10(spec, bn_relu, batch, side, channels_last):
+    check_equal(parse_block(spec).chain, torch.float64, 1e-10, bn_relu, batch, side, channels_last)
+
+
+@SETTINGS
+@given(family_specs(), st.booleans(), st.sampled_from([1, 2]), st.booleans())
+def test_float32_outputs_equal_to_1e_5(spec, bn_relu, batch, channels_last):
+    check_equal(parse_block(spec).chain, torch.float32, 1e-5, bn_relu, batch, 5, channels_last)
+
+
+@SETTINGS
+@given(st.data())
+def test_explicit_permutations_and_strides(data):
+    """Chains the families do not make: explicit permutations, strided convs, two shuffles in a row."""
+    c = data.draw(st.sampled_from([4, 6, 8]))
+    perm = tuple(data.draw(st.permutations(range(c))))
+    g = data.draw(st.sampled_from([d for d in (1, 2) if c % d == 0]))
+    stride = data.draw(st.sampled_from([1, 2]))
+    k = data.draw(st.sampled_from([1, 3]))
+    chain = (GroupConv(c, c, g, 1), Permute(c, perm=perm), GroupConv(c, c, 2, k, stride=stride),
+             Permute(c, 2), Permute(c, c // 2), GroupConv(c, 2 * c, 2, 1), Permute(2 * c, 2))
+    check_equal(chain, torch.float64, 1e-10, data.draw(st.booleans()), 2, 6, data.draw(st.booleans()))
+
+
+@pytest.mark.parametrize("groups", [1, 2, 3, 6])
+@pytest.mark.parametrize("target_cl", [False, True])
+@pytest.mark.parametrize("source_cl", [False, True])
+def test_shuffled_is_the_plain_shuffle_in_either_layout(groups, target_cl, source_cl):
+    x = torch.randn(2, 6, 3, 4)
+    if source_cl:
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = shuffled(x, groups, target_cl)
+    assert torch.equal(y, ChannelShuffle(6, groups)(x))
+    assert y.is_contiguous(memory_format=torch.channels_last if target_cl else torch.contiguous_format)
+
+
+def test_shuffles_become_views_of_the_next_product():
+    """IGCV2: every interleave is read through by the next product; none is a step of its own."""
+    _, plan = compile_chain(parse_block("igcv2:K=1x4x4x3").chain)
+    assert plan == ["conv 3x3 g=48 channels-last", "matmul g=12", "matmul g=12 via shuffle 12", "matmul g=16 via shuffle 12"]
+    steps, plan = compile_chain(parse_block("igcv1:L=4,M=8").chain)
+    assert plan == ["conv 3x3 g=4 channels-last", "matmul g=8 via shuffle 4", "shuffle 8"]
+    assert isinstance(steps[1], MatmulStep) and isinstance(steps[2], ShuffleStep)
+
+
+def test_parameters_keep_the_plain_shapes_in_chain_order():
+    chain = parse_block("igcv3:C=24,t=6,G1=2,G2=2").chain
+    plain, fast = pair(chain, torch.float32)
+    assert [tuple(w.shape) for w in fast.conv_weights()] == [tuple(c.weight.shape) for c in plain.convs]
+
+
+def test_load_plain_refuses_another_chain():
+    fast = fast_module(parse_block("igcv1:L=4,M=8").chain)
+    with pytest.raises(IGCError, match="same chain"):
+        fast.load_plain(block_module("igcv1:L=8,M=4"))
+
+
+def test_export_trace_and_script():
+    plain, fast = pair(parse_block("igcv1:L=4,M=8").chain, torch.float32, bn_relu=True)
+    x = torch.randn(2, 32, 8, 8)
+    with torch.no_grad():
+        want = plain(x)
+        exported = torch.export.export(fast, (x,))
+        assert torch.allclose(exported.module()(x), want, atol=1e-5)
+        traced = torch.jit.trace(fast, x)
+        assert torch.allclose(traced(x), want, atol=1e-5)
+        scripted = torch.jit.script(fast)
+        assert torch.allclose(scripted(x), want, atol=1e-5)
+        # the script is shape-generic: another batch and map side give the plain answer too
+        other = torch.randn(1, 32, 5, 7)
+        assert torch.allclose(scripted(other), plain(other), atol=1e-5)
+
+
+@pytest.mark.parametrize("spec", ["igcv1:L=4,M=8", "igcv2:K=1x4x4x3", "igcv3:C=24,t=6,G1=2,G2=2", "dwsep:C=16"])
+def test_runs_on_another_device_without_touching_the_cpu(spec):
+    """The meta device stands in for CUDA here: every step must follow its input's device."""
+    fast = fast_module(parse_block(spec).chain, bn=True, relu=True).to("meta").eval()
+    x = torch.empty(2, fast.conv_weights()[0].shape[1] * _first_groups(spec), 8, 8, device="meta")
+    y = fast(x)
+    assert y.device.type == "meta" and y.shape[0] == 2
+
+
+def _first_groups(spec):
+    first = next(layer for layer in parse_block(spec).chain if isinstance(layer, GroupConv))
+    return first.groups
+
+
+def test_build_and_parse_impls():
+    chain = parse_block("igcv1:L=2,M=2").chain
+    assert isinstance(build(chain, "fast"), FastChainModule)
+    assert not isinstance(build(chain, "plain"), FastChainModule)
+    assert parse_impls("plain, fast,plain") == ("plain", "fast")
+    with pytest.raises(IGCError, match="--impl"):
+        parse_impls("quick")
+    with pytest.raises(IGCError):
+        build(chain, "quick")
+
+
+def test_symbolic_or_empty_chains_are_refused():
+    with pytest.raises(IGCError):
+        fast_module(())
+    with pytest.raises(IGCError, match="concrete"):
+        fast_module((GroupConv("C", 4, 1, 1),))
