@@ -107,7 +107,7 @@ def main() -> None:
     print(f"wrote {out} and {out.with_suffix('.csv')}", file=sys.stderr)
 
 
-CSV_FIELDS = ("section", "spec", "family", "width", "params_symbolic", "params_torch", "mult_adds", "batch", "hw",
+CSV_FIELDS = ("section", "spec", "family", "width", "params", "params_torch", "mult_adds", "batch", "hw",
               "latency_ms", "iqr_ms", "gmacs", "ratio_to_baseline", "is_baseline", "blocks", "calls_per_block",
               "round_medians_ms")
 
@@ -172,7 +172,7 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
         for spec in dict.fromkeys(r["spec"] for r in rows):
             mine = {r["batch"]: r for r in rows if r["spec"] == spec}
             r0 = mine[batches[0]]
-            line = f"| {r0['family']} | `{spec}` | {r0['width']:,} | {r0['params_symbolic']:,} | {r0['mult_adds']:,} |"
+            line = f"| {r0['family']} | `{spec}` | {r0['width']:,} | {r0['params']:,} | {r0['mult_adds']:,} |"
             for b in batches:
                 r = mine[b]
                 line += f" {fmt_ms(r)} | {r['ratio_to_baseline']:.2f} | {r['gmacs']:.1f} |"
@@ -233,7 +233,7 @@ def igcv1_section(doc, batches) -> list[str]:
         mine = by_spec[f"igcv1:L={L},M={M},k=3"]
         r0 = mine[batches[0]]
         line = (f"| {L} | {M} | {L * M} | {'yes' if is_mult8(M) else 'no'} | {'yes' if is_mult8(L) else 'no'} | "
-                f"{r0['params_symbolic']:,} | {r0['mult_adds']:,} |")
+                f"{r0['params']:,} | {r0['mult_adds']:,} |")
         for b in batches:
             line += f" {fmt_ms(mine[b])} | {mine[b]['gmacs']:.1f} |"
         lines.append(line)

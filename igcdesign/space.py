@@ -19,11 +19,11 @@ is relaxed (strict when that is 1). tests/test_space.py checks this with igcdesi
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from igcdesign.errors import IGCError
+from igcdesign.progress import Progress
 
 SPACE_FAMILIES = ("igcv1", "igcv2", "igcv3")
 # The largest budget each enumeration accepts (about 1.2M, 2.8M and 0.5M configurations).
@@ -73,46 +73,6 @@ class Space:
             "filters": self.filters.as_dict(), "pareto": list(self.pareto) if self.pareto else None,
             "columns": list(self.frame.columns),
         }
-
-
-# --- progress ---------------------------------------------------------------------------------
-
-
-class Progress:
-    """A rich progress bar on stderr that appears only after `delay` seconds on a terminal.
-
-    Quick enumerations never show it; --json output is never touched (it goes to stderr).
-    """
-
-    def __init__(self, description: str, total: float | None = None, delay: float = 0.7, enabled: bool | None = None):
-        import sys
-
-        self.description, self.total, self.delay = description, total, delay
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.start = time.monotonic()
-        self.done = 0.0
-        self._bar = None
-        self._task = None
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def advance(self, amount: float = 1) -> None:
-        self.done += amount
-        if self._bar is None and self.enabled and time.monotonic() - self.start > self.delay:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
-
-            self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=Console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(self.description, total=self.total, completed=self.done)
-        elif self._bar is not None:
-            self._bar.update(self._task, completed=self.done)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 # --- enumeration ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from igcdesign.nets import build_torch_net, count_net  # noqa: E402
+from igcdesign.nets import count_net  # noqa: E402
+from igcdesign.probe.networks import build_torch_net  # noqa: E402
 
 SMALL_NETS = [
     ("igcv1-cifar:L=4,M=8,D=8", None),
@@ -78,7 +79,7 @@ def test_forward_shapes_and_shortcuts():
     no_fc = build_torch_net("igcv1-cifar:L=4,M=8,D=8", fc=False)
     with torch.no_grad():
         assert no_fc(torch.randn(1, 3, 32, 32)).shape == (1, 128)
-    from igcdesign.nets.torch_build import Residual
+    from igcdesign.probe.networks import Residual
 
     assert sum(isinstance(m, Residual) for m in module.modules()) == 10
 
@@ -105,11 +106,32 @@ def test_file_network_builds(tmp_path):
 def test_probe_hook_target():
     from igcdesign.nets.probe_hook import net_target
 
-    assert net_target("igcv1:L=4,M=8", 32) is None
     target = net_target("igcv1-cifar:L=4,M=8,D=8", 32)
     assert target.kind == "network" and target.input_shape == (3, 32, 32)
     module = target.factory(bn=False, relu=False)
-    assert torch_params(module) == target.params_symbolic
+    assert torch_params(module) == target.params == count_net("igcv1-cifar:L=4,M=8,D=8").params
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("igcv1-cifar:L=4,M=8,D=8", "network"), ("mobilenetv2", "network"), ("mobilenetv2:alpha=0.5", "network"),
+    ("mobilenetv2:t=4", "network"), ("mobilenetv2:C=24,t=6", "block"), ("igcv1:L=4,M=8", "block"),
+])
+def test_probe_tells_networks_from_blocks_by_registration(text, kind):
+    """'mobilenetv2' names a network and a block family: the keys decide, nothing is guessed."""
+    from igcdesign.probe.measure import probe  # noqa: F401 (the measuring module registers networks)
+    from igcdesign.probe.targets import TARGET_KINDS, resolve_target
+
+    assert [k.name for k in TARGET_KINDS] == ["network", "block"]
+    assert resolve_target(text, 8).kind == kind
+
+
+def test_a_spec_with_a_key_the_network_does_not_take_is_the_blocks():
+    from igcdesign.errors import SpecError
+    from igcdesign.probe.measure import probe  # noqa: F401
+    from igcdesign.probe.targets import resolve_target
+
+    with pytest.raises(SpecError, match="unknown key 'alpha' for mobilenetv2 .known: C, Cout, k, t"):
+        resolve_target("mobilenetv2:alpha=0.5,C=8", 8)  # C: the block family answers, once
 
 
 def test_cli_measure_json(cli):

@@ -42,14 +42,14 @@ def test_json_document(cli):
         (s, b) for b in (1, 2) for s in ("regular:C=5,k=3", "igcv1:L=2,M=4,k=3", "dwsep:C=8,k=3")
     ]
     for row in rows:
-        assert row["params_symbolic"] == row["params_torch"]
+        assert row["params"] == row["params_torch"]
         assert row["latency_ms"] > 0 and row["iqr_ms"] >= 0 and row["gmacs"] > 0
         assert row["ratio_to_baseline"] == pytest.approx(
             row["latency_ms"] / next(r["latency_ms"] for r in rows if r["is_baseline"] and r["batch"] == row["batch"])
         )
     igc = rows[1]
-    assert igc["params_symbolic"] == 2 * 4 * 4 * 9 + 4 * 2 * 2
-    assert igc["mult_adds"] == igc["params_symbolic"] * 4 * 4  # every conv at 4×4 positions
+    assert igc["params"] == 2 * 4 * 4 * 9 + 4 * 2 * 2
+    assert igc["mult_adds"] == igc["params"] * 4 * 4  # every conv at 4×4 positions
 
 
 def test_rich_table(cli, monkeypatch):
@@ -68,7 +68,7 @@ def test_explicit_baseline_and_options(cli):
     doc = result.json()
     assert doc["baseline"] == "mobilenetv2:C=8,t=2,k=3" and doc["channels_last"] and doc["dtype"] == "bfloat16"
     row = doc["results"][1]
-    assert row["params_torch"] == row["params_symbolic"] + 2 * 8  # BN γ, β per output channel
+    assert row["params_torch"] == row["params"] + 2 * 8  # BN γ, β per output channel
 
 
 @pytest.mark.parametrize(
@@ -148,8 +148,8 @@ def test_baseline_is_widest_regular_by_brute_force():
 def test_target_counts():
     t = resolve_target("igcv2:K=1x4x4", 8)
     assert t.input_shape == (16, 8, 8) and t.kernel == 3 and t.kind == "block"
-    assert t.params_symbolic == 16 * (9 * 1 + 4 + 4)  # IGCV2: Q = C·(S·K1 + K2 + K3), docs/conventions.md §1
-    assert t.mult_adds == t.params_symbolic * 64
+    assert t.params == 16 * (9 * 1 + 4 + 4)  # IGCV2: Q = C·(S·K1 + K2 + K3), docs/conventions.md §1
+    assert t.mult_adds == t.params * 64
     # maps: input + 3 convs + 1 interleave, all 16 channels at 8×8 (the interleave after the
     # channel-wise conv has 16 groups on 16 channels: the identity, left out of the chain)
     assert t.activations == 5 * 16 * 64

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import JSON_OPTION
+from igcdesign.options import JSON_OPTION, MIN_TIME_OPTION, ROUNDS_OPTION
 
 NETSPEC_HELP = (
     "Network spec: igcv1-cifar:L=4,M=8,D=20 | regular-cifar:C=16,D=20 | dwsep-cifar:C=35,D=20 | "
@@ -22,9 +22,11 @@ def net(
     bn: bool = typer.Option(False, "--bn", help="Count BN γ and β (2 per channel per BN layer)."),
     no_fc: bool = typer.Option(False, "--no-fc", help="Leave out the classifier (FC weights and bias)."),
     measure: bool = typer.Option(False, "--measure", help="Build each network in PyTorch and time it (needs torch)."),
-    batch: List[int] = typer.Option([1], "--batch", help="Batch size(s) for --measure (repeat the option for several)."),
+    batch: List[str] = typer.Option(["1"], "--batch", help="Batch size(s) for --measure: repeat the option or give 1,32."),
     device: str = typer.Option("cpu", "--device", help="Device for --measure: cpu, cuda or auto."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads for --measure (default: torch's)."),
+    min_time: float = MIN_TIME_OPTION,
+    rounds: int = ROUNDS_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Count a whole network (params, mult-adds, memory access per stage) or compare several."""
@@ -32,34 +34,41 @@ def net(
     from igcdesign.nets.counting import count_net
     from igcdesign.output import emit_json
 
+    settings = None
+    if measure:  # settings checked before any network is counted or built
+        from igcdesign.probe.measure import settings_from_options
+
+        settings = settings_from_options(32, batch, threads, min_time, rounds, device)
     counts = [count_net(s, classes=classes, resolution=resolution, bn=bn, fc=not no_fc) for s in specs]
-    latencies = device_label = None
+    latencies = measurement = None
     if measure:
-        from igcdesign.nets.measure import measure_nets
+        from igcdesign.probe.measure import measure_nets
+        from igcdesign.progress import Progress
 
-        device_label, latencies = measure_nets(
-            specs, classes=classes, resolution=resolution, bn=bn, fc=not no_fc, batches=batch, device=device, threads=threads
-        )
+        with Progress("measuring", delay=0, enabled=False if json_ else None) as progress:
+            measurement, latencies = measure_nets(specs, settings, classes=classes, resolution=resolution, bn=bn,
+                                                  fc=not no_fc, progress=progress)
     if len(counts) == 1:
-        doc = counts[0].as_dict()
+        document = counts[0].as_dict()
         if latencies is not None:
-            doc["latency"], doc["device"] = latencies[0], device_label
-        if json_:
-            emit_json(doc)
-            return
-        from igcdesign.nets.render import render_net
-
-        render_net(doc)
-        return
-    document = compare_documents(counts, latencies)
-    if latencies is not None:
-        document["device"] = device_label
+            document["latency"] = latencies[0]
+    else:
+        document = compare_documents(counts, latencies)
+    if measurement is not None:
+        document["device"], document["measurement"] = measurement["device"], measurement
     if json_:
         emit_json(document)
         return
-    from igcdesign.nets.render import render_compare
+    from igcdesign.nets.render import render_compare, render_net
 
-    render_compare(document, device_label)
+    if len(counts) == 1:
+        render_net(document)
+    else:
+        render_compare(document, document.get("device"))
+    if measurement is not None:
+        from igcdesign.probe.render import print_measurement
+
+        print_measurement(measurement)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,21 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.errors import IGCError
 from igcdesign.options import HW_OPTION, JSON_OPTION
-
-
-def parse_batches(values: list[str]) -> tuple[int, ...]:
-    """'--batch 1 --batch 32' or '--batch 1,32' → (1, 32); IGCError for anything not a positive int."""
-    batches: list[int] = []
-    for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            if not part.isdigit() or int(part) < 1:
-                raise IGCError(f"--batch: '{part}' is not a positive integer")
-            if int(part) not in batches:
-                batches.append(int(part))
-    return tuple(batches)
 
 
 def probe(
@@ -46,12 +32,14 @@ def probe(
 ) -> None:
     """Build each block in PyTorch, check its parameters, and time it against a baseline conv."""
     from igcdesign.probe import require_torch
+    from igcdesign.validate import parse_batches
 
     batches = parse_batches(batch)
     require_torch()
     from igcdesign.output import emit_json
     from igcdesign.probe.measure import AUTO, ProbeSettings
     from igcdesign.probe.measure import probe as run_probe
+    from igcdesign.progress import Progress
 
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
@@ -61,9 +49,9 @@ def probe(
     if json_:
         emit_json(run_probe(specs, settings, baseline=base))
         return
-    from igcdesign.probe.render import progress_bar, render_probe
+    from igcdesign.probe.render import render_probe
 
-    with progress_bar() as progress:
+    with Progress("probe", delay=0) as progress:
         document = run_probe(specs, settings, baseline=base, progress=progress)
     render_probe(document)
 

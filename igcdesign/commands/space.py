@@ -13,6 +13,7 @@ from igcdesign.options import (
     JSON_OPTION,
     KERNEL_OPTION,
     MIN_TIME_OPTION,
+    ROUNDS_OPTION,
     THREADS_OPTION,
     check_hw,
     check_kernel,
@@ -40,6 +41,7 @@ def space(
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,
+    rounds: int = ROUNDS_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""
@@ -67,16 +69,16 @@ def space(
         chosen = check_objectives((objectives or "width,params").split(","))
     settings = None
     if measure:
-        from igcdesign.measured import probe_settings
+        from igcdesign.probe.measure import settings_from_options
 
-        settings = probe_settings(hw, batch, threads, min_time)
+        settings = settings_from_options(hw, batch, threads, min_time, rounds)
     result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
     if target is not None:
         from igcdesign.space import write_space
 
         write_space(result, target)
     shown = _top(result, top)
-    measured = _measure(shown, budget, kernel, settings, quiet=json_) if measure else None
+    measured, measurement = _measure(shown, budget, kernel, settings, quiet=json_) if measure else (None, None)
     if json_:
         from igcdesign.output import emit_json
         from igcdesign.space import records
@@ -87,28 +89,24 @@ def space(
         else:
             doc["rows"] = records(result.frame)
         if measured is not None:
-            doc["measured"] = measured
+            doc["measured"], doc["measurement"] = measured, measurement
         emit_json(doc)
         return
     _render(result, shown, target, measured)
+    if measurement is not None:
+        from igcdesign.probe.render import print_measurement
+
+        print_measurement(measurement)
 
 
-def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> list[dict]:
-    """Latency of the shown rows, against the widest regular conv within the same budget."""
-    from igcdesign.measured import latency_fields, progress_context
-    from igcdesign.probe.measure import probe
-    from igcdesign.search import widest_regular
+def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> tuple[list[dict], dict | None]:
+    """Latency of the shown rows against the widest regular conv within the same budget, and how
+    it was measured."""
+    from igcdesign.probe.measure import measure_rows
+    from igcdesign.progress import Progress
 
-    specs = list(shown["config"])
-    if not specs:
-        return []
-    regular = widest_regular(budget, kernel).spec or "auto"
-    with progress_context(quiet) as progress:
-        document = probe(specs, settings, baseline=regular, progress=progress)
-    return [
-        {"config": spec, "latency": [latency_fields(row) for row in document["results"] if row["spec"] == spec]}
-        for spec in specs
-    ]
+    with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
+        return measure_rows(list(shown["config"]), budget, kernel, settings, progress)
 
 
 def _positive(value: int, flag: str) -> int:

@@ -12,9 +12,11 @@ from igcdesign.options import (
     JSON_OPTION,
     KERNEL_OPTION,
     MIN_TIME_OPTION,
+    ROUNDS_OPTION,
     THREADS_OPTION,
     check_kernel,
 )
+from igcdesign.validate import check_positive
 
 FAMILY_NAMES = ("regular", "dwsep", "igcv1", "igcv2", "igcv3")
 
@@ -36,12 +38,6 @@ def parse_families(values: list[str] | None) -> list[str] | None:
     return names
 
 
-def check_positive(value: int, option: str, maximum: int = 1 << 20) -> int:
-    if not 1 <= value <= maximum:
-        raise IGCError(f"{option} must be between 1 and {maximum}, got {value}")
-    return value
-
-
 def widest(
     params: str = typer.Option(..., "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k."),
     kernel: int = KERNEL_OPTION,
@@ -56,6 +52,7 @@ def widest(
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,
+    rounds: int = ROUNDS_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """The widest block of each family within a parameter budget, exact, with its continuous bound."""
@@ -72,7 +69,7 @@ def widest(
     document = {"budget": budget, "kernel": kernel, "results": [r.as_dict() for r in results]}
     if measure or near is not None:
         document.update(_measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top,
-                                 hw, batch, threads, min_time, quiet=json_))
+                                 hw, batch, threads, min_time, rounds, quiet=json_))
     if json_:
         from igcdesign.output import emit_json
 
@@ -82,29 +79,39 @@ def widest(
     from igcdesign.render import render_near, render_widest
 
     render_widest(budget, kernel, results)
+    if "measurement" in document:
+        from igcdesign.probe.render import print_measurement
+
+        print_measurement(document["measurement"])
     if "near" in document:
+        from igcdesign.probe.render import print_measurement
+
         render_near(document["near"], document["near_percent"])
+        print_measurement(document["near_measurement"])
 
 
 def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
-             min_time, quiet) -> dict:
+             min_time, rounds, quiet) -> dict:
     """Run the probe for --measure and --near; returns the extra JSON fields."""
-    from igcdesign.measured import parse_percent, probe_settings, progress_context
+    from igcdesign.validate import parse_percent
 
     fraction = parse_percent(near) if near is not None else None
     check_positive(top, "--top", 1000)
-    settings = probe_settings(hw, batch, threads, min_time)
-    from igcdesign.measured import measure_widest, rank_near
+    from igcdesign.probe.measure import measure_widest, rank_near, settings_from_options
+    from igcdesign.progress import Progress
     from igcdesign.search import FAMILY_ORDER
 
+    settings = settings_from_options(hw, batch, threads, min_time, rounds)
     extra: dict = {"hw": hw}
-    with progress_context(quiet) as progress:
+    with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
         if measure:
-            extra["device"] = measure_widest(results, settings, progress)
+            extra["measurement"] = measure_widest(results, budget, kernel, settings, progress)
+            extra["device"] = extra["measurement"]["device"]
         if fraction is not None:
             wanted = [f for f in (families or FAMILY_ORDER) if f != "regular"]
             extra["near_percent"] = fraction * 100
-            extra["near"] = rank_near(budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress)
+            extra["near"], extra["near_measurement"] = rank_near(
+                budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress)
     return extra
 
 

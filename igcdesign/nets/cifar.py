@@ -74,7 +74,7 @@ def cifar_network(name: str, family: str, widths: list[int], depth: int, block: 
 
 
 def igcv1_cifar(items: dict[str, str]) -> Network:
-    check_keys(items, ("L", "M", "D"), "igcv1-cifar")
+    check_keys(items, PRESET_KEYS["igcv1-cifar"], "igcv1-cifar")
     L, M = get_int(items, "L", "igcv1-cifar"), get_int(items, "M", "igcv1-cifar")
     D = get_int(items, "D", "igcv1-cifar", DEFAULT_DEPTH)
     name = f"igcv1-cifar:L={L},M={M},D={D}"
@@ -85,7 +85,7 @@ def igcv1_cifar(items: dict[str, str]) -> Network:
 def _single_width_cifar(family_name: str, items: dict[str, str]) -> Network:
     """RegConv-Wc or the Xception-like CIFAR net: one family, widths C, 2C, 4C."""
     net = f"{family_name}-cifar"
-    check_keys(items, ("C", "D"), net)
+    check_keys(items, PRESET_KEYS[net], net)
     C = get_int(items, "C", net)
     D = get_int(items, "D", net, DEFAULT_DEPTH)
     family = get_family(family_name)
@@ -113,7 +113,7 @@ def igcv2_branches(token: str, width: int, what: str) -> tuple[int, ...]:
 
 
 def igcv2_cifar(items: dict[str, str]) -> Network:
-    check_keys(items, ("C", "K", "D"), "igcv2-cifar")
+    check_keys(items, PRESET_KEYS["igcv2-cifar"], "igcv2-cifar")
     C = get_int(items, "C", "igcv2-cifar")
     D = get_int(items, "D", "igcv2-cifar", DEFAULT_DEPTH)
     if "K" not in items:
@@ -127,6 +127,8 @@ def igcv2_cifar(items: dict[str, str]) -> Network:
     return cifar_network(name, "igcv2", widths, D, lambda s: family.make(K=branches[s], C=widths[s], k=3))
 
 
+PRESET_KEYS = {"igcv1-cifar": ("L", "M", "D"), "regular-cifar": ("C", "D"), "dwsep-cifar": ("C", "D"),
+               "igcv2-cifar": ("C", "K", "D")}
 PRESETS = {
     "igcv1-cifar": (igcv1_cifar, "IGCV1 paper's IGC-LxMy CIFAR network (L=, M=, D=)"),
     "regular-cifar": (regular_cifar, "IGCV1 paper's RegConv-Wc CIFAR baseline (C=, D=)"),

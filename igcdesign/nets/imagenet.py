@@ -102,8 +102,11 @@ def _inverted_unit(what: str, made, segments_acts: list[str | None], cin: int, w
     return Unit(what, made.spec, segments, shortcut=(stride == 1 and cin == width), note=note(stride))
 
 
+PRESET_KEYS = {"igcv3-imagenet": ("G1", "G2", "alpha", "t"), "mobilenetv2": ("alpha", "t")}
+
+
 def igcv3_imagenet(items: dict[str, str]) -> Network:
-    check_keys(items, ("G1", "G2", "alpha", "t"), "igcv3-imagenet")
+    check_keys(items, PRESET_KEYS["igcv3-imagenet"], "igcv3-imagenet")
     G1 = get_int(items, "G1", "igcv3-imagenet", 2)
     G2 = get_int(items, "G2", "igcv3-imagenet", 2)
     alpha, t_override = _alpha_and_t(items, "igcv3-imagenet")
@@ -121,7 +124,7 @@ def igcv3_imagenet(items: dict[str, str]) -> Network:
 
 
 def mobilenetv2(items: dict[str, str]) -> Network:
-    check_keys(items, ("alpha", "t"), "mobilenetv2")
+    check_keys(items, PRESET_KEYS["mobilenetv2"], "mobilenetv2")
     alpha, t_override = _alpha_and_t(items, "mobilenetv2")
     family, chain_family = get_family("mobilenetv2"), get_family("chain")
 

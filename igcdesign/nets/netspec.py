@@ -21,6 +21,7 @@ from igcdesign.nets.model import Network
 from igcdesign.spec import split_spec
 
 PRESETS: dict[str, tuple[Callable[[dict[str, str]], Network], str]] = {**cifar.PRESETS, **imagenet.PRESETS}
+PRESET_KEYS: dict[str, tuple[str, ...]] = {**cifar.PRESET_KEYS, **imagenet.PRESET_KEYS}  # the keys each network takes
 
 
 def parse_net(text: str | Network) -> Network:

@@ -1,40 +1,46 @@
-"""Whole networks as probe targets: a resolver for ``igcdesign.probe.targets.RESOLVERS``.
+"""Whole networks as probe targets: registers the network kind with :mod:`igcdesign.probe.targets`.
 
-``net_target(text, hw)`` returns None for text that is not a network spec (so block specs fall
-through to the block resolver) and a :class:`~igcdesign.probe.targets.Target` for a network at its
-native resolution (32 for the CIFAR networks, 224 for ImageNet, the file's own); the probe's
-``hw`` is a block's map side and is not applied to networks. ``net_resolver(resolution)`` gives
-a resolver that uses a fixed input side instead. Nothing here imports torch until the target's
-factory is called.
+Importing this module makes the probe build networks ('igcv1-cifar:L=4,M=8,D=20', 'mobilenetv2',
+a stage file) beside blocks; :mod:`igcdesign.probe.measure` imports it. A network is measured at
+its native resolution (32 for the CIFAR networks, 224 for ImageNet, the file's own) unless
+:func:`target_at` is given one; the probe's ``hw`` is a block's map side and is not applied to
+networks. Nothing here imports torch until the target's factory is called.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
+from igcdesign.families import FAMILIES
 from igcdesign.nets.counting import check_options, count_net, walk
-from igcdesign.nets.netspec import PRESETS, parse_net
+from igcdesign.nets.netspec import PRESET_KEYS, PRESETS, parse_net
+from igcdesign.probe.targets import Target, TargetKind, map_footprint, register_target_kind
+from igcdesign.spec import split_spec
 
 
 def is_net_spec(text: str) -> bool:
-    """True when the text names a network (a preset or a stage file), without validating it."""
+    """True when the text names a network (a preset or a stage file), without validating it.
+
+    'mobilenetv2' names both a network and a block family: it is the network unless the spec
+    has a key the network does not take ('mobilenetv2:C=24,t=6' is the bottleneck block).
+    """
     from igcdesign.nets.userfile import looks_like_file
 
     if not isinstance(text, str) or not text.strip():
         return False
-    if looks_like_file(text):
-        return True
     name = text.strip().partition(":")[0].strip().lower()
-    return name in PRESETS
+    if name not in PRESETS:
+        return looks_like_file(text)
+    if name not in FAMILIES:
+        return True
+    _, items = split_spec(text)
+    return set(items) <= set(PRESET_KEYS[name])
 
 
-def target_at(text: str, resolution: int | None):
-    """The probe Target of a network spec at `resolution` (None: native)."""
-    from igcdesign.probe.targets import Target, map_footprint
-
+def target_at(text, resolution: int | None = None, classes: int | None = None, fc: bool = True) -> Target:
+    """The probe Target of a network spec (or Network) at `resolution` (None: native), with
+    `classes` outputs (None: the network's) and the classifier unless `fc` is False."""
     net = parse_net(text)
-    classes, side = check_options(net, None, resolution)
-    counted = count_net(net, classes=classes, resolution=side, bn=False, fc=True)
+    classes, side = check_options(net, classes, resolution)
+    counted = count_net(net, classes=classes, resolution=side, bn=False, fc=fc)
     activations, workspace = map_footprint(
         net.in_channels * side * side, ((layer, positions) for _, layer, positions in walk(net.units(), side))
     )
@@ -42,16 +48,16 @@ def target_at(text: str, resolution: int | None):
 
     def factory(bn: bool = False, relu: bool = False):
         """The torch network (``relu`` is ignored: a network has its own activations)."""
-        from igcdesign.nets.torch_build import build_torch_net
+        from igcdesign.probe.networks import build_torch_net
 
-        return build_torch_net(net, classes=classes, resolution=side, bn=bn, fc=True)
+        return build_torch_net(net, classes=classes, resolution=side, bn=bn, fc=fc)
 
     return Target(
         spec=net.name,
         kind="network",
         family=net.family,
         width=int(net.width),
-        params_symbolic=counted.params,
+        params=counted.params,
         mult_adds=counted.mult_adds,
         mem_access=counted.mem_access,
         input_shape=(net.in_channels, side, side),
@@ -62,20 +68,12 @@ def target_at(text: str, resolution: int | None):
     )
 
 
-def net_target(text: str, hw: int):
-    """Resolver: a network spec's Target at its native resolution, None for other specs."""
-    if not is_net_spec(text):
-        return None
-    return target_at(text, None)
+def net_target(text: str, hw: int) -> Target:
+    """A network spec's Target at its native resolution (`hw` is a block's map side: unused)."""
+    return target_at(text)
 
 
-def net_resolver(resolution: int | None) -> Callable[[str, int], object]:
-    """A resolver that probes networks at a fixed input side (None: native)."""
+NETWORKS = TargetKind("network", claims=is_net_spec, resolve=net_target)
+register_target_kind(NETWORKS)
 
-    def resolve(text: str, hw: int):
-        return target_at(text, resolution) if is_net_spec(text) else None
-
-    return resolve
-
-
-__all__ = ["is_net_spec", "net_resolver", "net_target", "target_at"]
+__all__ = ["NETWORKS", "is_net_spec", "net_target", "target_at"]

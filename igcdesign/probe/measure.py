@@ -1,7 +1,12 @@
-"""Probe specs: build each module, check it against the counts, time it against a baseline.
+"""The one measuring module: build each target, check it against the counts, time it against a
+baseline, and the measurements that `widest`, `space` and `net` add to their answers.
 
-:func:`measure_specs` is the library entry point (used by ``probe``, and by ``widest --measure``
-and ``space --measure``); :func:`probe` returns the whole JSON document of ``igcdesign probe``.
+:func:`probe` returns the whole JSON document of ``igcdesign probe``; :func:`measure_specs` its
+rows (the library entry point); :func:`measure_widest`, :func:`rank_near`, :func:`measure_rows`
+and :func:`measure_nets` serve ``widest --measure/--near``, ``space --measure`` and
+``net --measure``, and :func:`context` is the part of a probe document that each of them reports
+beside its latencies (device, rounds, load, the busy-machine warning, the baseline's own latency).
+torch is imported only when something is measured.
 """
 
 from __future__ import annotations
@@ -10,11 +15,17 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+import igcdesign.nets.probe_hook  # noqa: F401 (registers whole networks as probe targets)
 from igcdesign.errors import IGCError
+from igcdesign.probe.targets import Target
+from igcdesign.validate import check_hw, parse_batches
 
 MAX_BATCH = 1 << 16
 MAX_THREADS = 1024
+MAX_ROUNDS = 100
+MAX_MIN_TIME = 60.0
 AUTO = "auto"
+LATENCY_KEYS = ("batch", "latency_ms", "iqr_ms", "blocks", "gmacs", "ratio_to_baseline", "params_torch")
 
 Progress = Callable[[int, int, str], None]  # (done, total, label of the next measurement)
 
@@ -37,9 +48,7 @@ class ProbeSettings:
 
 def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
     """Validate settings: (device, torch dtype, threads) or IGCError with one line."""
-    import torch
-
-    from igcdesign.options import check_hw
+    from igcdesign.probe import require_torch
     from igcdesign.probe.device import check_dtype, resolve_device
 
     check_hw(settings.hw)
@@ -48,16 +57,29 @@ def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
     for b in settings.batches:
         if not 1 <= b <= MAX_BATCH:
             raise IGCError(f"--batch must be between 1 and {MAX_BATCH}, got {b}")
-    if not 1 <= settings.rounds <= 100:
-        raise IGCError(f"--rounds must be between 1 and 100, got {settings.rounds}")
-    if not settings.min_time > 0 or settings.min_time > 60:
-        raise IGCError(f"--min-time must be in (0, 60] seconds, got {settings.min_time}")
+    if not 1 <= settings.rounds <= MAX_ROUNDS:
+        raise IGCError(f"--rounds must be between 1 and {MAX_ROUNDS}, got {settings.rounds}")
+    if not settings.min_time > 0 or settings.min_time > MAX_MIN_TIME:
+        raise IGCError(f"--min-time must be in (0, {MAX_MIN_TIME:g}] seconds, got {settings.min_time}")
+    torch = require_torch()
     threads = settings.threads if settings.threads is not None else torch.get_num_threads()
     if not 1 <= threads <= MAX_THREADS:
         raise IGCError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
     device = resolve_device(settings.device)
     dtype = check_dtype(device, settings.dtype)
     return device, dtype, threads
+
+
+def settings_from_options(hw: int, batch: Sequence[str | int], threads: int | None, min_time: float,
+                          rounds: int = 1, device: str = "cpu") -> ProbeSettings:
+    """Validated settings from a command's --hw/--batch/--threads/--min-time/--rounds options.
+
+    Fails (IGCError, one line) before anything is enumerated, built or timed.
+    """
+    settings = ProbeSettings(hw=hw, batches=parse_batches(batch), threads=threads, min_time=min_time,
+                             rounds=rounds, device=device)
+    check_settings(settings)
+    return settings
 
 
 def resolve_baseline(baseline: str | None, first, hw: int):
@@ -69,28 +91,27 @@ def resolve_baseline(baseline: str | None, first, hw: int):
     if baseline is None or (baseline == AUTO and first.kind == "network"):
         return None
     if baseline == AUTO:
-        baseline = regular_baseline_spec(first.params_symbolic, first.kernel)
+        baseline = regular_baseline_spec(first.params, first.kernel)
     return resolve_target(baseline, hw)
 
 
 def probe(
-    specs: Sequence[str],
+    specs: Sequence[str | Target],
     settings: ProbeSettings = ProbeSettings(),
     *,
     baseline: str | None = AUTO,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Measure every spec at every batch size, with the baseline measured in the same run.
+    """Measure every spec (or prepared Target) at every batch size, with the baseline measured
+    in the same run.
 
     Everything is validated and every memory estimate checked before the first module is
     built, so a bad spec or an impossible size fails (IGCError) without half a run.
     Returns ``{"device", "torch", "threads", "dtype", "hw", "channels_last", "min_time_s",
-    "rounds", "cpu_count", "load_average": [before, after], "baseline", "results": [...]}``;
-    each result is the row described in :func:`measure_specs`. A load average above
-    cpu_count − threads means other work competed for the cores: read the IQRs.
+    "rounds", "cpu_count", "load_average": [before, after], "busy", "baseline", "results": [...]}``;
+    each result is the row described in :func:`measure_specs`; ``busy`` is :func:`busy_warning`'s
+    text (None on a quiet machine).
     """
-    import torch
-
     from igcdesign.probe.device import available_memory, device_name
     from igcdesign.probe.memory import check_fits
     from igcdesign.probe.targets import resolve_target
@@ -98,7 +119,8 @@ def probe(
     if not specs:
         raise IGCError("give at least one spec to probe")
     device, dtype, threads = check_settings(settings)
-    targets = [resolve_target(s, settings.hw) for s in specs]
+    import torch
+    targets = [s if isinstance(s, Target) else resolve_target(s, settings.hw) for s in specs]
     base = resolve_baseline(baseline, targets[0], settings.hw)
     everything = ([base] if base else []) + targets
     free = available_memory(device)
@@ -133,7 +155,7 @@ def probe(
     for row in results:
         ref = base_latency.get(row["batch"])
         row["ratio_to_baseline"] = row["latency_ms"] / ref if ref else None
-    return {
+    document = {
         "device": device_name(device),
         "torch": torch.__version__,
         "threads": threads,
@@ -147,6 +169,20 @@ def probe(
         "baseline": base.spec if base else None,
         "results": results,
     }
+    document["busy"] = busy_warning(document)
+    return document
+
+
+def busy_warning(document: dict[str, Any]) -> str | None:
+    """A warning when the 1-minute load average, before or after the run, exceeded the CPU count
+    by more than 0.5 (it counts the probe's own threads): other work competed for the cores, so
+    the timings are noisy. None otherwise, or where the OS gives no load average."""
+    loads = [x for x in document.get("load_average", ()) if x is not None]
+    cpus = document.get("cpu_count")
+    if not loads or not cpus or max(loads) <= cpus + 0.5:
+        return None
+    return (f"the machine was busy (load average {max(loads):.1f} on {cpus} CPUs): timings are noisy, see IQR; "
+            "--rounds N keeps each row's least disturbed round, fewer --threads suffer less")
 
 
 def load_average() -> float | None:
@@ -176,7 +212,7 @@ def measure_one(target, batch: int, device: str, dtype, threads: int, settings: 
         "kind": target.kind,
         "family": target.family,
         "width": target.width,
-        "params_symbolic": target.params_symbolic,
+        "params": target.params,
         "params_torch": int(params_torch),
         "mult_adds": target.mult_adds,
         "mem_access": target.mem_access,
@@ -207,7 +243,7 @@ def measure_specs(
 ) -> list[dict[str, Any]]:
     """Measure block (or other target) specs; one row per (spec, batch), baseline rows included.
 
-    Each row: spec (canonical), kind, family, width, params_symbolic (chain count),
+    Each row: spec (canonical), kind, family, width, params (conv weights counted from the chain),
     params_torch (the module's parameters), mult_adds (one sample, on an hw×hw map), mem_access,
     batch, hw, latency_ms (median seconds per call × 1000), iqr_ms (interquartile range),
     blocks and calls_per_block (what blocked_autorange ran), gmacs (achieved 10⁹ MAC/s),
@@ -228,3 +264,118 @@ def measure_specs(
         channels_last=channels_last, min_time=min_time, rounds=rounds,
     )
     return probe(specs, settings, baseline=baseline, progress=progress)["results"]
+
+
+# --- what widest, space and net report beside their latencies ---------------------------------
+
+
+def latency_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a probe row that a latency column shows."""
+    return {key: row.get(key) for key in LATENCY_KEYS}
+
+
+def context(document: dict[str, Any]) -> dict[str, Any]:
+    """How a probe document was measured, and its baseline's own latency (one entry per batch):
+    the fields that `widest`, `space` and `net` add to their JSON with --measure."""
+    keys = ("device", "torch", "threads", "dtype", "min_time_s", "rounds", "cpu_count", "load_average", "busy")
+    base = document["baseline"]
+    rows = [latency_fields(row) for row in document["results"] if row["is_baseline"]]
+    return {**{key: document[key] for key in keys},
+            "baseline": {"spec": base, "latency": rows} if base else None}
+
+
+def measure_widest(results, budget: int, kernel: int, settings: ProbeSettings, progress: Progress | None = None) -> dict:
+    """Probe each family's optimum against the widest regular k×k conv within the same budget.
+
+    Adds `latency` (one entry per batch size) to each result's extra fields; returns
+    :func:`context` of the run.
+    """
+    from igcdesign.search import widest_regular
+
+    found = [r for r in results if r.spec]
+    if not found:
+        raise IGCError("no family has a block within this budget: nothing to measure")
+    regular = widest_regular(budget, kernel).spec
+    specs = [r.spec for r in found if r.spec != regular]
+    baseline = regular or AUTO
+    if not specs:  # only the regular conv was asked for: nothing to compare it with
+        specs, baseline = [regular], None
+    document = probe(specs, settings, baseline=baseline, progress=progress)
+    rows = document["results"]
+    for r in found:
+        r.extra["latency"] = [latency_fields(row) for row in rows if row["spec"] == r.spec]
+    return context(document)
+
+
+def rank_near(
+    budget: int, k: int, families: Sequence[str], fraction: float, settings: ProbeSettings, top: int,
+    expansion: int = 6, g1: int = 2, g2: int = 2, progress: Progress | None = None,
+) -> tuple[dict[str, list[dict]], dict | None]:
+    """For each family, the `top` widest blocks within `fraction` of its widest width, measured
+    against the widest regular conv of the same budget and sorted fastest first (at the first
+    batch); with :func:`context` of the run (None when no family has a candidate)."""
+    from igcdesign.search import near_widest, widest_regular
+
+    candidates = {
+        family: near_widest(budget, k, family, fraction, expansion, g1, g2, limit=top)
+        for family in families if family != "regular"
+    }
+    specs = [row["spec"] for rows in candidates.values() for row in rows]
+    if not specs:
+        return {}, None
+    regular = widest_regular(budget, k)
+    document = probe(specs, settings, baseline=regular.spec or AUTO, progress=progress)
+    first_batch = settings.batches[0]
+    measured = {row["spec"]: row for row in document["results"] if row["batch"] == first_batch and not row["is_baseline"]}
+    ranked = {}
+    for family, rows in candidates.items():
+        for row in rows:
+            row["latency"] = [latency_fields(r) for r in document["results"] if r["spec"] == row["spec"] and not r["is_baseline"]]
+        ranked[family] = sorted(rows, key=lambda row: measured[row["spec"]]["latency_ms"])
+    return ranked, context(document)
+
+
+def measure_rows(specs: Sequence[str], budget: int, kernel: int, settings: ProbeSettings,
+                 progress: Progress | None = None) -> tuple[list[dict], dict | None]:
+    """Latency of block specs (space's shown rows) against the widest regular conv within
+    `budget`: ``[{"config", "latency": [...]}, ...]`` and :func:`context` of the run."""
+    from igcdesign.search import widest_regular
+
+    if not specs:
+        return [], None
+    regular = widest_regular(budget, kernel).spec or AUTO
+    document = probe(list(specs), settings, baseline=regular, progress=progress)
+    rows = [
+        {"config": spec, "latency": [latency_fields(row) for row in document["results"]
+                                     if row["spec"] == spec and not row["is_baseline"]]}
+        for spec in specs
+    ]
+    return rows, context(document)
+
+
+def measure_nets(specs: Sequence[Any], settings: ProbeSettings, *, classes: int | None = None,
+                 resolution: int | None = None, bn: bool = False, fc: bool = True,
+                 progress: Progress | None = None) -> tuple[dict, list[list[dict[str, Any]]]]:
+    """Time whole networks under `net`'s options, all in one run (ratios between them hold; the
+    first network is the reference, there is no single-conv baseline for a network).
+
+    Returns (:func:`context`, per spec its latency rows, one per batch). Raises IGCError when a
+    built network's parameter count differs from the counted one (a bug, never silently reported).
+    """
+    from dataclasses import replace
+
+    from igcdesign.nets.counting import count_net
+    from igcdesign.nets.probe_hook import target_at
+
+    targets = [target_at(spec, resolution, classes, fc) for spec in specs]
+    counted = [count_net(spec, classes=classes, resolution=resolution, bn=bn, fc=fc).params for spec in specs]
+    document = probe(targets, replace(settings, bn=bn, relu=False), baseline=None, progress=progress)
+    rows = document["results"]
+    latencies = []
+    for i, (target, params) in enumerate(zip(targets, counted)):
+        mine = [latency_fields(row) for row in rows[i::len(targets)]]  # the plan is batch-major
+        for row in mine:
+            if row["params_torch"] != params:
+                raise IGCError(f"{target.spec}: torch has {row['params_torch']} parameters, the count says {params}")
+        latencies.append(mine)
+    return context(document), latencies

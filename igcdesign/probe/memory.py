@@ -17,7 +17,7 @@ def estimate_bytes(target: Target, batch: int, dtype: str) -> int:
     together, plus BN's four vectors per channel when BN is added (a few KB, ignored here).
     """
     size = DTYPE_BYTES[dtype]
-    return (target.params_symbolic + (target.activations + target.workspace) * batch) * size
+    return (target.params + (target.activations + target.workspace) * batch) * size
 
 
 def check_fits(target: Target, batch: int, dtype: str, available: int) -> int:

@@ -1,37 +1,11 @@
-"""Rich output of `igcdesign probe`: a progress bar on stderr and the results table."""
+"""What people read of a measurement: `igcdesign probe`'s table, and the lines that `widest`,
+`space` and `net` print under theirs with --measure (device, rounds, the baseline's own latency,
+the busy-machine warning). The progress bar is :class:`igcdesign.progress.Progress`.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
-
-from igcdesign.probe.measure import Progress
-
-
-@contextmanager
-def progress_bar() -> Iterator[Progress]:
-    """A transient rich progress bar on stderr; yields the callback that `probe` calls."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
-
-    bar = RichProgress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
-    )
-    task = None
-
-    def update(done: int, total: int, label: str) -> None:
-        nonlocal task
-        if task is None:  # started on the first step, so a run refused up front prints nothing
-            bar.start()
-            task = bar.add_task(label, total=total)
-        bar.update(task, completed=done, description=label)
-
-    try:
-        yield update
-    finally:
-        if task is not None:
-            bar.stop()
+from typing import Any
 
 
 def _spread(row: dict[str, Any]) -> str:
@@ -59,8 +33,8 @@ def render_probe(document: dict[str, Any]) -> None:
     for name in ("batch", "params", "mult_adds", "ms ± IQR", "GMAC/s", "× base"):
         table.add_column(name, justify="right", overflow="fold")
     for row in document["results"]:
-        params = group_digits(row["params_symbolic"])
-        if row["params_torch"] != row["params_symbolic"]:
+        params = group_digits(row["params"])
+        if row["params_torch"] != row["params"]:
             params += f" (torch {group_digits(row['params_torch'])})"
         ratio = row["ratio_to_baseline"]
         table.add_row(
@@ -70,9 +44,31 @@ def render_probe(document: dict[str, Any]) -> None:
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
     print_table(table, out)
-    load, cpus = max((x for x in document["load_average"] if x is not None), default=None), document["cpu_count"]
-    if load is not None and cpus and load > cpus + 0.5:  # the load average counts the probe's own threads
-        out.print(f"[yellow]the machine was busy (load average {load:.1f} on {cpus} CPUs): timings are "
-                  "noisy, see IQR; --rounds N keeps each row's least disturbed round, fewer --threads suffer less[/yellow]")
+    if document.get("busy"):
+        out.print(document["busy"], style="yellow", markup=False)
     out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
               "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread)[/dim]")
+
+
+def measurement_lines(measured: dict[str, Any]) -> list[str]:
+    """Plain lines for a :func:`igcdesign.probe.measure.context`: where and how it was measured,
+    the baseline's own latency per batch, and the busy-machine warning when there is one."""
+    threads = measured["threads"]
+    rounds = measured["rounds"]
+    lines = [f"measured on {measured['device']} · torch {measured['torch']} · {threads} thread{'s' if threads != 1 else ''}"
+             f" · {measured['dtype']} · " + (f"best of {rounds} rounds" if rounds > 1 else "1 round")]
+    base = measured.get("baseline")
+    if base:
+        times = ", ".join(f"b{row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f})" for row in base["latency"])
+        lines.append(f"baseline {base['spec']}: {times}; × regular = latency / the baseline's at that batch")
+    if measured.get("busy"):
+        lines.append(measured["busy"])
+    return lines
+
+
+def print_measurement(measured: dict[str, Any] | None) -> None:
+    """Print :func:`measurement_lines` on stdout, verbatim (no markup)."""
+    import sys
+
+    if measured:
+        sys.stdout.write("".join(line + "\n" for line in measurement_lines(measured)))

@@ -1,10 +1,11 @@
 """What the probe measures: a spec string turned into a :class:`Target`.
 
 A target is everything the probe needs before touching torch: a factory for the module, the
-symbolic parameter count, the multiply-adds of one sample, and the shape of one input. Block
-specs (any family, any ``chain:``) resolve here; other kinds of spec (whole networks) plug in
-by adding a resolver to :data:`RESOLVERS` — a function ``(text, hw) -> Target | None`` that
-returns None for specs it does not recognise.
+counted parameters, the multiply-adds of one sample, and the shape of one input. Block specs
+(any family, any ``chain:``) resolve here; other kinds of spec plug in with
+:func:`register_target_kind` (whole networks do, in :mod:`igcdesign.nets.probe_hook`): a kind
+says which texts are its own (``claims``, without validating them) and resolves them. The first
+kind that claims a text resolves it, and its errors are the answer: nothing is guessed again.
 
 This module does not import torch: the factory imports it when called.
 """
@@ -21,7 +22,8 @@ from igcdesign.errors import IGCError
 class Target:
     """One thing to build and time.
 
-    ``params_symbolic`` and ``mult_adds`` (per sample, multiply-accumulates) come from the chain
+    ``params`` (conv weights, as ``count`` reports them) and ``mult_adds`` (per sample,
+    multiply-accumulates) come from the chain
     counting in :mod:`igcdesign.layers`; ``input_shape`` is (C, H, W) of one sample;
     ``activations`` is the number of elements of every map the module produces for one sample
     (input included) and ``workspace`` a bound on the elements of a conv's scratch buffer (an
@@ -32,7 +34,7 @@ class Target:
     kind: str
     family: str
     width: int
-    params_symbolic: int
+    params: int
     mult_adds: int
     mem_access: int
     input_shape: tuple[int, int, int]
@@ -42,7 +44,14 @@ class Target:
     workspace: int = 0
 
 
-Resolver = Callable[[str, int], "Target | None"]
+@dataclass(frozen=True)
+class TargetKind:
+    """A kind of spec the probe can build: `claims(text)` says whether the text is of this kind
+    (no validation); `resolve(text, hw)` gives its Target or raises IGCError."""
+
+    name: str
+    claims: Callable[[str], bool]
+    resolve: Callable[[str, int], Target]
 
 
 def map_footprint(input_elements: int, layers) -> tuple[int, int]:
@@ -61,7 +70,7 @@ def map_footprint(input_elements: int, layers) -> tuple[int, int]:
     return activations, workspace
 
 
-def block_target(text: str, hw: int) -> Target | None:
+def block_target(text: str, hw: int) -> Target:
     """A block spec (family:key=value,...) on an hw×hw map; SpecError if it is malformed."""
     from igcdesign.counting import count_block
     from igcdesign.layers import GroupConv, convs
@@ -86,7 +95,7 @@ def block_target(text: str, hw: int) -> Target | None:
         kind="block",
         family=block.family,
         width=int(block.width),
-        params_symbolic=int(counted.params),
+        params=int(counted.params),
         mult_adds=int(counted.mult_adds),
         mem_access=int(counted.mem_access),
         input_shape=(int(layer_convs[0].cin), hw, hw),
@@ -97,34 +106,23 @@ def block_target(text: str, hw: int) -> Target | None:
     )
 
 
-def _net_target(text: str, hw: int) -> Target | None:
-    """Whole networks (igcv1-cifar:..., mobilenetv2, a stage file), at their native resolution."""
-    from igcdesign.families import FAMILIES
-    from igcdesign.nets import net_target
-
-    try:
-        return net_target(text, hw)
-    except IGCError:
-        # 'mobilenetv2' names both a network and a block family: what the network refuses,
-        # the block resolver may accept ('mobilenetv2:C=24,t=6' is a bottleneck block).
-        if text.strip().partition(":")[0].strip().lower() in FAMILIES:
-            return None
-        raise
+BLOCKS = TargetKind("block", claims=lambda text: True, resolve=block_target)
+TARGET_KINDS: list[TargetKind] = [BLOCKS]
 
 
-RESOLVERS: list[Resolver] = [_net_target, block_target]
+def register_target_kind(kind: TargetKind) -> None:
+    """Let the probe build `kind`: it is asked before the block kind (which claims every text);
+    registering a kind of the same name again replaces it."""
+    TARGET_KINDS[:] = [k for k in TARGET_KINDS if k.name != kind.name]
+    TARGET_KINDS.insert(len(TARGET_KINDS) - 1, kind)
 
 
 def resolve_target(text: str, hw: int) -> Target:
-    """The target a spec string names: the first resolver that recognises it wins.
-
-    Resolvers added in front of :func:`block_target` (e.g. network specs) see the text first.
-    """
-    for resolver in RESOLVERS:
-        target = resolver(text, hw)
-        if target is not None:
-            return target
-    raise IGCError(f"cannot probe '{text}': not a block or network spec")
+    """The target a spec string names, resolved by the first kind that claims it."""
+    for kind in TARGET_KINDS:
+        if kind.claims(text):
+            return kind.resolve(text, hw)
+    raise IGCError(f"cannot probe '{str(text)[:100]}': not a block spec")  # pragma: no cover - blocks claim all
 
 
 def regular_baseline_spec(budget: int, k: int) -> str:

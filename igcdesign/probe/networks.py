@@ -1,5 +1,5 @@
-"""A network as an ``nn.Module``: the probe's chain modules for every segment, plus stem, head,
-BN/ReLU(6), identity shortcuts, global pool and classifier. Imports torch (lazily, by callers).
+"""A network (:mod:`igcdesign.nets`) as an ``nn.Module``: the chain modules of every segment, plus
+stem, head, BN/ReLU(6), identity shortcuts, global pool and classifier. Imports torch.
 
 The module's parameter count equals :func:`igcdesign.nets.count_net` under the same ``bn`` and
 ``fc`` options: with ``bn=False`` no BatchNorm is built at all, with ``fc=False`` the module ends
