@@ -7,6 +7,8 @@ from typing import List, Optional
 import typer
 
 from igcdesign.errors import IGCError
+
+MAX_STDOUT_ROWS = 10_000  # rows to stdout (table or --json); --out FILE has no such bound
 from igcdesign.options import (
     BATCH_OPTION,
     HW_OPTION,
@@ -36,7 +38,7 @@ def space(
     pareto: bool = typer.Option(False, "--pareto", help="Keep only the Pareto front of --objectives."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int (default width,params); implies --pareto."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
-    top: int = typer.Option(20, "--top", help="Rows shown in the terminal table (and timed with --measure)."),
+    top: int = typer.Option(20, "--top", help=f"Rows printed, in the table or --json (and timed with --measure); at most {MAX_STDOUT_ROWS:,}: --out takes every row."),
     measure: bool = typer.Option(False, "--measure", help="Time the --top rows in PyTorch against the regular conv of the same budget (needs torch)."),
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
@@ -51,8 +53,7 @@ def space(
     budget = parse_count(max_params, "--max-params")
     check_kernel(kernel)
     check_hw(hw)
-    if top < 1:
-        raise IGCError(f"--top must be positive, got {top}")
+    check_top(top)
     target = None
     if out is not None:
         from igcdesign.files import check_out
@@ -84,10 +85,10 @@ def space(
         from igcdesign.space import records
 
         doc = result.meta()
+        doc["top"] = top
         if target is not None:
-            doc.update(out=str(target), top=records(shown))
-        else:
-            doc["rows"] = records(result.frame)
+            doc["out"] = str(target)
+        doc["rows"] = records(shown)
         if measured is not None:
             doc["measured"], doc["measurement"] = measured, measurement
         emit_json(doc)
@@ -107,6 +108,15 @@ def _measure(shown, budget: int, kernel: int, settings, quiet: bool) -> tuple[li
 
     with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
         return measure_rows(list(shown["config"]), budget, kernel, settings, progress)
+
+
+def check_top(top: int) -> None:
+    """--top bounds what goes to stdout before any work: at most MAX_STDOUT_ROWS rows."""
+    if top < 1:
+        raise IGCError(f"--top must be positive, got {top}")
+    if top > MAX_STDOUT_ROWS:
+        raise IGCError(f"--top {top:,}: at most {MAX_STDOUT_ROWS:,} rows go to stdout; "
+                       "write every row with --out FILE.csv or FILE.json")
 
 
 def _positive(value: int, flag: str) -> int:
