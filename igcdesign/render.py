@@ -23,31 +23,7 @@ def render_count(result) -> None:
         table.add_row(row["name"], shape, f"{row['params']:,}", f"{row['mult_adds']:,}", f"{row['mem_access']:,}")
     table.add_section()
     table.add_row("total", "", f"{result.params:,}", f"{result.mult_adds:,}", f"{result.mem_access:,}", style="bold")
-    print_table(table)
-
-
-def _config_text(config: dict | None) -> str:
-    if not config:
-        return ""
-    parts = []
-    for key, value in config.items():
-        if isinstance(value, (list, tuple)):
-            value = _runs(value)
-        parts.append(f"{key}={value}")
-    return "\n".join(", ".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
-
-
-def _runs(values) -> str:
-    """Branch sizes with repeats folded for reading: (1, 4, 3, 3, 3) → '1x4x3^3'."""
-    out: list[str] = []
-    i = 0
-    while i < len(values):
-        j = i
-        while j < len(values) and values[j] == values[i]:
-            j += 1
-        out.append(f"{values[i]}^{j - i}" if j - i > 2 else "x".join([str(values[i])] * (j - i)))
-        i = j
-    return "x".join(out)
+    print_table(table, wrap=("layer", "shape"), drop=("mem_access", "mult_adds"))
 
 
 def _bound_text(bound: dict) -> str:
@@ -56,16 +32,17 @@ def _bound_text(bound: dict) -> str:
         return "–"
     text = f"{width:,.2f}"
     details = [f"{key}={value:,.2f}" for key, value in bound.items() if key != "width" and value is not None]
-    return text + (f"\nat {', '.join(details)}" if details else "")
+    return text + (f"\nat\u00a0{', '.join(details)}" if details else "")
 
 
 def render_widest(budget: int, kernel: int, results) -> None:
-    """The widest table, drawn without rich (this is the CLI's instant path)."""
+    """The widest table, drawn without rich (this is the CLI's instant path). Each row names its
+    block by its canonical spec, which every command takes back as it is printed."""
     import sys
 
     from igcdesign.textable import box_table
 
-    headers = ["family", "width", "config", "params", "× regular", "continuous bound"]
+    headers = ["spec", "width", "params", "× regular", "continuous bound"]
     measured = any("latency" in r.extra for r in results)
     if measured:
         headers.append("latency ms (IQR), × regular")
@@ -74,16 +51,18 @@ def render_widest(budget: int, kernel: int, results) -> None:
         if rows:
             rows.append(None)
         if r.width is None:
-            cells = [r.family, "–", r.note or "", "–", "–", _bound_text(r.bound)]
+            cells = [f"{r.family}: {r.note or 'no block fits'}", "–", "–", "–", _bound_text(r.bound)]
         else:
             ratio = f"{r.ratio_to_regular:.2f}" if r.ratio_to_regular else "–"
-            cells = [r.family, f"{r.width:,}", _config_text(r.config), f"{r.params:,}", ratio, _bound_text(r.bound)]
+            cells = [r.spec, f"{r.width:,}", f"{r.params:,}", ratio, _bound_text(r.bound)]
         if measured:
             cells.append(_latency_text(r.extra.get("latency", [])) if r.width else "–")
         rows.append(cells)
-    right = [False, True, False, True, True, False, True]
+    right = [False, True, True, True, False, True]
     title = f"Widest blocks within {budget:,} params, {kernel}×{kernel} kernels"
-    sys.stdout.write(box_table(title, headers, rows, right[: len(headers)]))
+    sys.stdout.write(box_table(title, headers, rows, right[: len(headers)],
+                               wrap=("continuous bound", "latency ms (IQR), × regular"),
+                               drop=("× regular", "continuous bound", "latency ms (IQR), × regular")))
 
 
 def _latency_text(rows: list[dict]) -> str:
@@ -104,4 +83,4 @@ def render_near(near: dict, percent: float) -> None:
             table.add_column(col, justify="left" if col == "spec" else "right", overflow="fold")
         for row in rows:
             table.add_row(row["spec"], f"{row['width']:,}", f"{row['params']:,}", _latency_text(row["latency"]))
-        print_table(table)
+        print_table(table, drop=("width",))

@@ -176,7 +176,7 @@ def _render(result, shown, target, measured=None) -> None:
         if measured is not None:
             cells.append(latency.get(row[0], "–"))
         table.add_row(*cells)
-    print_table(table)
+    print_table(table, drop=("mem access", "mult adds", "verdict"), alternative="--json or --out FILE.csv")
 
 
 def register(app: typer.Typer) -> None:

@@ -51,7 +51,8 @@ def render_check(result: CheckResult) -> None:
             kind = "explicit" if row["explicit"] else f"shuffle, {row['groups']:,} groups"
             cells = [row["name"], f"{row['width']:,} channels ({kind})", "0", "", ""] + ([""] if relaxed else [])
         table.add_row(*cells)
-    print_table(table, out)
+    print_table(table, out, wrap=("layer", "shape"),
+                drop=("super-channels × channels", "reach from one input", "params"))
     if relaxed and result.super_channels is not None:
         out.print(f"C_s = {result.super_channels:,} super-channels: {result.cin // result.super_channels:,} input and "
                   f"{result.cout // result.super_channels:,} output channels each "

@@ -30,7 +30,7 @@ def render_net(doc: dict[str, Any]) -> None:
     table.add_section()
     table.add_row("total", "", "", "", f"{doc['params']:,}", f"{doc['mult_adds']:,}", f"{doc['mem_access']:,}", style="bold")
     out = console()
-    print_table(table, out)
+    print_table(table, out, wrap=("stage",), drop=("mem_access", "mult_adds", "resolution", "blocks"))
     out.print(f"params {doc['params'] / 1e6:.3f} M, mult-adds {doc['mult_adds'] / 1e6:.1f} M (FLOPs = 2 × mult-adds)")
     for row in doc.get("latency", []):
         out.print(f"latency at batch {row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f}) on {doc.get('device', '?')}")
@@ -69,7 +69,7 @@ def render_compare(document: dict[str, Any], device: str | None = None) -> None:
         cells = [_cell(fmt_ms(doc["latency"][j]["latency_ms"]), doc["ratios"][f"latency_batch_{b}"]) for doc in nets]
         table.add_row(f"ms, batch {b}", *cells)
     out = console()
-    print_table(table, out)
+    print_table(table, out, wrap=[f"#{i + 1}" for i in range(len(nets))])
     for i, doc in enumerate(nets):
         out.print(f"#{i + 1}  {doc['net']}")
     if device:

@@ -43,7 +43,7 @@ def render_probe(document: dict[str, Any]) -> None:
             f"{fmt_float(row['latency_ms'], 3)} ± {_spread(row)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
         )
-    print_table(table, out)
+    print_table(table, out, drop=("GMAC/s", "mult_adds", "batch"))
     if document.get("busy"):
         out.print(document["busy"], style="yellow", markup=False)
     out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "

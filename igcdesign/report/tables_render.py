@@ -11,6 +11,8 @@ HEADERS = {
     "ratio": "width/regular", "dev_pct": "Δ vs T (%)", "within_tolerance": "within tol.",
     "near_ln_C": "L ≈ 1+ln C", "n_1x1": "1×1 convs", "C_int": "C_int", "C_s": "C_s",
 }
+# Left out, in this order, of a rich table wider than the terminal (--json and --csv keep them).
+OPTIONAL_COLUMNS = ("within_tolerance", "near_ln_C", "C_s", "paths", "n_1x1", "dev_pct", "ratio", "C_int")
 TITLES = {"igcv1": "IGCV1", "igcv2": "IGCV2 (channel-wise k×k, balanced 1×1 convs)", "igcv3": "IGCV3"}
 
 
@@ -123,4 +125,5 @@ def tables_rich(tables: Sequence[WidthTable]) -> None:
                 else:
                     cells.append(str(v))
             rich_table.add_row(*cells, style="bold green" if r.get("widest") else None)
-        print_table(rich_table, out)
+        print_table(rich_table, out, drop=[HEADERS.get(c, c) for c in OPTIONAL_COLUMNS if c in t.columns],
+                    alternative="--json or --csv")
