@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from igcdesign.numbers import parse_count
-from igcdesign.space import enumerate_space
+from igcdesign.designspace import enumerate_space
 
 
 class Shuffle(nn.Module):

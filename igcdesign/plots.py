@@ -172,7 +172,7 @@ def pareto_plot(out: Path, space, max_points: int = 20000) -> dict[str, Any]:
     """All configurations of a space (grey, evenly subsampled past max_points) and its Pareto front."""
     import numpy as np
 
-    from igcdesign.space import OBJECTIVES, pareto_mask
+    from igcdesign.designspace import OBJECTIVES, pareto_mask
 
     objectives = space.pareto or ("width", "params")
     frame = space.frame

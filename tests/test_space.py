@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from igcdesign.counting import count_block
 from igcdesign.search import widest_all
-from igcdesign.space import Filters, enumerate_space, front_mask, write_space
+from igcdesign.designspace import Filters, enumerate_space, front_mask, write_space
 from igcdesign.families import parse_block
 
 

@@ -59,7 +59,7 @@ def plot(
         check_tolerance(tolerance)
         data = plots.igcv2_depth_plot(target, parse_count(params or "4700", "--params"), kernel, tolerance)
     else:
-        from igcdesign.space import check_objectives, enumerate_space
+        from igcdesign.designspace import check_objectives, enumerate_space
 
         chosen = check_objectives(objectives.split(","))
         space = enumerate_space(family, parse_count(max_params or "1e6", "--max-params"), kernel, hw, expansion)

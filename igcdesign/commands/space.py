@@ -48,7 +48,7 @@ def space(
 ) -> None:
     """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""
     from igcdesign.numbers import parse_count
-    from igcdesign.space import OUT_SUFFIXES, Filters, check_objectives, enumerate_space
+    from igcdesign.designspace import OUT_SUFFIXES, Filters, check_objectives, enumerate_space
 
     budget = parse_count(max_params, "--max-params")
     check_kernel(kernel)
@@ -75,14 +75,14 @@ def space(
         settings = settings_from_options(hw, batch, threads, min_time, rounds)
     result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
     if target is not None:
-        from igcdesign.space import write_space
+        from igcdesign.designspace import write_space
 
         write_space(result, target)
     shown = _top(result, top)
     measured, measurement = _measure(shown, budget, kernel, settings, quiet=json_) if measure else (None, None)
     if json_:
         from igcdesign.output import emit_json
-        from igcdesign.space import records
+        from igcdesign.designspace import records
 
         doc = result.meta()
         doc["top"] = top
@@ -140,7 +140,7 @@ def _top(result, n: int):
     """The rows to show: widest first (ties: fewer params), or along the Pareto front."""
     frame = result.frame
     if result.pareto:
-        from igcdesign.space import OBJECTIVES
+        from igcdesign.designspace import OBJECTIVES
 
         first = result.pareto[0]
         return frame.sort_values([first, result.pareto[1]], ascending=[OBJECTIVES[first] == "min", OBJECTIVES[result.pareto[1]] == "min"], kind="stable").head(n)
@@ -159,7 +159,7 @@ def _render(result, shown, target, measured=None) -> None:
              f"(of {result.total:,}), k = {result.kernel}, {result.hw}×{result.hw} map")
     from rich import box
 
-    from igcdesign.space import BASE_COLUMNS
+    from igcdesign.designspace import BASE_COLUMNS
 
     table = Table(title=title, box=box.SIMPLE_HEAD,
                   caption=f"top {len(shown)} rows" + (f"; all rows in {target}" if target else ""))
