@@ -19,7 +19,10 @@ def render_check(result: CheckResult) -> None:
     from igcdesign.output import print_table, console
 
     out = console()
-    out.print(f"[bold]{result.spec}[/]  ({result.cin:,} → {result.cout:,} channels, {result.params:,} params)")
+    spec = result.spec + (f" --perm-file {result.perm_file}" if result.perm_file is not None else "")
+    # a spec wider than the terminal is printed on one line anyway (rich would fold it), as it pastes back
+    out.print(f"[bold]{spec}[/]  ({result.cin:,} → {result.cout:,} channels, {result.params:,} params)",
+              soft_wrap=len(spec) > out.width)
     out.print(f"[{STYLE[result.verdict]}]{result.verdict}[/]: {WORDS[result.verdict]}.")
     out.print(f"paths per (output, input) pair: min {result.paths_min:,}, max {result.paths_max:,} "
               f"over {result.pairs:,} pairs")

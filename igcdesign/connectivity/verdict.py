@@ -37,13 +37,14 @@ class CheckResult:
     interfaces: list[dict[str, Any]] = field(default_factory=list)  # super-channels per layer
     igcv2: dict[str, Any] | None = None
     matrix: Any = None  # numpy p[o, i] when asked for
+    perm_file: str | None = None  # set when `spec` describes the chain only with this --perm-file
 
     @property
     def exit_code(self) -> int:
         return 0 if self.verdict in ("strict", "relaxed") else 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "spec": self.spec,
             "verdict": self.verdict,
             "paths_min": self.paths_min,
@@ -53,6 +54,9 @@ class CheckResult:
             "layers": self.layers,
             "fix": self.fix,
         }
+        if self.perm_file is not None:
+            doc["perm_file"] = self.perm_file
+        return doc
 
 
 def _resolve(target) -> tuple[str, tuple, Any]:
@@ -68,6 +72,18 @@ def _resolve(target) -> tuple[str, tuple, Any]:
     if not chain or not all(isinstance(layer, (GroupConv, Permute)) for layer in chain):
         raise IGCError("analyze() takes a spec, a Block or a non-empty chain of GroupConv/Permute")
     return "chain", chain, None
+
+
+def _explicit_spec(spec: str, chain: tuple, perm_file: str | None) -> tuple[str, str | None]:
+    """The spec of a chain whose gaps were replaced: the chain spec with the permutations
+    inline, which every command takes back; when that is longer than a spec may be, the
+    original spec and the perm file it needs (`check SPEC --perm-file FILE`)."""
+    from igcdesign.families.chain import MAX_INLINE_SPEC, chain_spec
+
+    inline = chain_spec(chain)
+    if len(inline) <= MAX_INLINE_SPEC or perm_file is None:
+        return inline, None
+    return spec, perm_file
 
 
 def analyze(target, *, perms: Sequence[Sequence[int]] | None = None, perm_file: str | None = None,
@@ -89,10 +105,12 @@ def analyze(target, *, perms: Sequence[Sequence[int]] | None = None, perm_file: 
     elif perm_file is not None:
         chain = load_perms(perm_file, chain)
     explicit = perms is not None or perm_file is not None
+    needs_file = None
     if explicit:  # the spec's own gap tokens no longer describe the chain being checked
-        spec = f"{spec} with gaps from {perm_file if perm_file is not None else 'explicit permutations'}"
+        spec, needs_file = _explicit_spec(spec, chain, perm_file)
     quot = quotient(chain)
     result = summarize(spec, chain, quot)
+    result.perm_file = needs_file
     if result.verdict == "relaxed":
         from igcdesign.connectivity.supers import interface_super_channels
 

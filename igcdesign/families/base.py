@@ -103,7 +103,7 @@ class Family:
     def check_values(self, config: dict[str, Any]) -> None:
         """Every value a positive int (or a tuple of them), as a parsed spec would hold."""
         for key, value in list(config.items()):
-            if key in self.list_keys and key != "P":
+            if key in self.list_keys and key not in ("P", "tail"):  # gap tokens, not integers
                 values = (value,) if isinstance(value, int) else value
                 if not isinstance(values, (tuple, list)) or not values:
                     raise SpecError(f"{self.name} {key}: expected positive integers, got {value!r}")
