@@ -20,7 +20,7 @@ from igcdesign.errors import IGCError  # noqa: E402
 from igcdesign.families import parse_block  # noqa: E402
 from igcdesign.layers import GroupConv, Permute  # noqa: E402
 from igcdesign.probe.fast import (  # noqa: E402
-    FastChainModule, MatmulStep, ShuffleStep, build, compile_chain, fast_module, parse_impls, shuffled,
+    DEFAULT_PLAN, PLANS, FastChainModule, MatmulStep, ShuffleStep, build, compile_chain, fast_module, parse_impls, shuffled,
 )
 from igcdesign.probe.modules import ChannelShuffle, block_module, chain_module  # noqa: E402
 
@@ -39,11 +39,11 @@ def randomise_bn(module) -> None:
                 m.bias.uniform_(-1, 1)
 
 
-def pair(chain, dtype, bn_relu=False):
+def pair(chain, dtype, bn_relu=False, plan=DEFAULT_PLAN):
     plain = chain_module(chain, bn=bn_relu, relu=bn_relu).to(dtype)
     randomise_bn(plain)
     plain.eval()
-    fast = fast_module(chain, bn=bn_relu, relu=bn_relu).to(dtype).load_plain(plain).eval()
+    fast = fast_module(chain, bn=bn_relu, relu=bn_relu, plan=plan).to(dtype).load_plain(plain).eval()
     return plain, fast
 
 
@@ -51,8 +51,8 @@ def n_params(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def check_equal(chain, dtype, tol, bn_relu, batch, side, channels_last):
-    plain, fast = pair(chain, dtype, bn_relu)
+def check_equal(chain, dtype, tol, bn_relu, batch, side, channels_last, plan=DEFAULT_PLAN):
+    plain, fast = pair(chain, dtype, bn_relu, plan)
     assert n_params(fast) == n_params(plain)
     cin = next(layer.cin for layer in chain if isinstance(layer, GroupConv))
     x = torch.randn(batch, cin, side, side, dtype=dtype)
@@ -66,9 +66,9 @@ def check_equal(chain, dtype, tol, bn_relu, batch, side, channels_last):
 
 
 @SETTINGS
-@given(family_specs(), st.booleans(), st.sampled_from([1, 3]), st.integers(1, 6), st.booleans())
-def test_float64_outputs_equal_to_1e_10(spec, bn_relu, batch, side, channels_last):
-    check_equal(parse_block(spec).chain, torch.float64, 1e-10, bn_relu, batch, side, channels_last)
+@given(family_specs(), st.booleans(), st.sampled_from([1, 3]), st.integers(1, 6), st.booleans(), st.sampled_from(PLANS))
+def test_float64_outputs_equal_to_1e_10(spec, bn_relu, batch, side, channels_last, plan):
+    check_equal(parse_block(spec).chain, torch.float64, 1e-10, bn_relu, batch, side, channels_last, plan)
 
 
 @SETTINGS
@@ -88,7 +88,8 @@ def test_explicit_permutations_and_strides(data):
     k = data.draw(st.sampled_from([1, 3]))
     chain = (GroupConv(c, c, g, 1), Permute(c, perm=perm), GroupConv(c, c, 2, k, stride=stride),
              Permute(c, 2), Permute(c, c // 2), GroupConv(c, 2 * c, 2, 1), Permute(2 * c, 2))
-    check_equal(chain, torch.float64, 1e-10, data.draw(st.booleans()), 2, 6, data.draw(st.booleans()))
+    check_equal(chain, torch.float64, 1e-10, data.draw(st.booleans()), 2, 6, data.draw(st.booleans()),
+                data.draw(st.sampled_from(PLANS)))
 
 
 @pytest.mark.parametrize("groups", [1, 2, 3, 6])
@@ -170,3 +171,10 @@ def test_symbolic_or_empty_chains_are_refused():
         fast_module(())
     with pytest.raises(IGCError, match="concrete"):
         fast_module((GroupConv("C", 4, 1, 1),))
+
+
+def test_plan_conv_is_the_plain_kernels():
+    _, plan = compile_chain(parse_block("igcv1:L=4,M=8").chain, "conv")
+    assert plan == ["conv 3x3 g=4", "conv 1x1 g=8 via shuffle 4", "shuffle 8"]
+    with pytest.raises(IGCError, match="plan"):
+        compile_chain(parse_block("igcv1:L=4,M=8").chain, "fastest")

@@ -34,6 +34,9 @@ from igcdesign.probe.modules import _concrete, chain_module, conv_padding
 
 IMPLEMENTATIONS = ("plain", "fast")
 DEFAULT_IMPL = "fast"
+# Which rules a plan applies: 'cl' grouped k×k convs channels-last, 'mm' 1×1 convs as products.
+PLANS = ("cl+mm", "mm", "cl", "conv")
+DEFAULT_PLAN = "cl+mm"
 
 
 def shuffled(x: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
@@ -139,9 +142,9 @@ class FastChainModule(nn.Module):
     ``chain`` is the chain it was built from, ``plan`` one word per step (what runs).
     """
 
-    def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False):
+    def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN):
         super().__init__()
-        steps, plan = compile_chain(chain)
+        steps, words = compile_chain(chain, plan)
         self.steps = nn.ModuleList(steps)
         self.post = nn.Sequential()
         if bn:
@@ -149,7 +152,8 @@ class FastChainModule(nn.Module):
         if relu:
             self.post.append(nn.ReLU())
         self.chain = tuple(chain)
-        self.plan = tuple(plan)
+        self.rules = plan
+        self.plan = tuple(words)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for step in self.steps:
@@ -188,13 +192,17 @@ def _out_channels(chain: Sequence[Any]) -> int:
     raise IGCError("chain has no convolution")
 
 
-def compile_chain(chain: Sequence[Any]) -> tuple[list[nn.Module], list[str]]:
+def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[nn.Module], list[str]]:
     """The steps of a chain and a word for each; IGCError for what cannot be built.
 
-    Layout is tracked from a contiguous input: a grouped k×k conv runs channels-last, a dense
-    conv (k×k, or 1×1 after a channels-last step) in the layout it is given, a grouped 1×1 conv
-    (or a dense one after a contiguous step) as a product that writes a contiguous map.
+    Layout is tracked from a contiguous input. With 'cl' in the plan a grouped k×k conv runs
+    channels-last; a dense conv (k×k, or 1×1 after a channels-last step) runs in the layout it
+    is given. With 'mm' a grouped 1×1 conv (or a dense one after a contiguous step) is a
+    product that writes a contiguous map. Plan 'conv' is the plain module's kernels.
     """
+    if plan not in PLANS:
+        raise IGCError(f"fast plan must be one of {', '.join(PLANS)}, got '{plan}'")
+    use_cl, use_mm = "cl" in plan.split("+"), "mm" in plan.split("+")
     steps: list[nn.Module] = []
     plan: list[str] = []
     pending = 0  # shuffle groups waiting for the next step to read through
@@ -236,12 +244,12 @@ def compile_chain(chain: Sequence[Any]) -> tuple[list[nn.Module], list[str]]:
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
         pointwise = k == 1 and stride == 1
-        if pointwise and (groups > 1 or not channels_last):
+        if use_mm and pointwise and (groups > 1 or not channels_last):
             steps.append(MatmulStep(cin, cout, groups, pending))
             plan.append(f"matmul g={groups}" + (f" via shuffle {pending}" if pending else ""))
             channels_last = False
         else:
-            cl = groups > 1 or channels_last
+            cl = use_cl and (groups > 1 or channels_last)
             conv = nn.Conv2d(cin, cout, k, stride=stride, padding=conv_padding(k, stride), groups=groups, bias=False)
             steps.append(ConvStep(conv, pending, cl))
             plan.append(f"conv {k}x{k} g={groups}" + (" channels-last" if cl else "") + (f" via shuffle {pending}" if pending else ""))
@@ -251,9 +259,10 @@ def compile_chain(chain: Sequence[Any]) -> tuple[list[nn.Module], list[str]]:
     return steps, plan
 
 
-def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False) -> FastChainModule:
-    """The fast nn.Module of a concrete chain (ints), with optional BN and ReLU after the block."""
-    return FastChainModule(chain, bn=bn, relu=relu)
+def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN) -> FastChainModule:
+    """The fast nn.Module of a concrete chain (ints), with optional BN and ReLU after the block;
+    `plan` picks the rules (see :data:`PLANS`; :mod:`igcdesign.probe.tune` measures which)."""
+    return FastChainModule(chain, bn=bn, relu=relu, plan=plan)
 
 
 def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, relu: bool = False) -> nn.Module:
@@ -277,4 +286,5 @@ def parse_impls(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-__all__ = ["DEFAULT_IMPL", "FastChainModule", "IMPLEMENTATIONS", "build", "fast_module", "parse_impls", "shuffled"]
+__all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",
+           "parse_impls", "shuffled"]
