@@ -112,9 +112,30 @@ def block_floor(block: Any, hw: int, profile: Profile, dtype: str = "float32", b
 
 def walk_floor(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
     """The floor of (layer, output positions) pairs, e.g. a network walked stage by stage."""
-    costs = []
+    return Floor(tuple(f for f in layer_floors(layers, profile, dtype, batch) if f is not None))
+
+
+def layer_floors(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str = "float32",
+                 batch: int = 1) -> list[LayerFloor | None]:
+    """Per (layer, output positions) pair its floor for `batch` samples; None for a layer that
+    moves nothing (an identity permutation): no work, no call."""
+    size = dtype_bytes(dtype)
+    out: list[LayerFloor | None] = []
     for layer, positions in layers:
         mem = layer.mem_access(batch * positions)
-        if mem:
-            costs.append((layer.mult_adds(batch * positions), mem))
-    return floor_of(costs, profile, dtype)
+        out.append(layer_floor(layer.mult_adds(batch * positions), mem, profile, size) if mem else None)
+    return out
+
+
+def block_floor_document(block: Any, hw: int, profile: Profile, dtype: str = "float32", batch: int = 1) -> dict[str, Any]:
+    """What `count --json` reports: the profile used, the totals and each layer's floor_ms."""
+    per_layer = layer_floors(((layer, hw * hw) for layer in block.chain), profile, dtype, batch)
+    total = Floor(tuple(f for f in per_layer if f is not None))
+    return {
+        "profile": profile.fingerprint.describe(),
+        "batch": batch,
+        "dtype": dtype,
+        **total.as_dict(),
+        "layers_ms": [None if f is None else f.floor_s * 1e3 for f in per_layer],
+        "layers_bound": [None if f is None else f.bound for f in per_layer],
+    }

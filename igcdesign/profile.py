@@ -43,13 +43,25 @@ def cpu_model() -> str:
 
 
 def installed_torch_version() -> str | None:
-    """The installed torch's version, read from its package metadata (torch is not imported)."""
-    from importlib import metadata
+    """The installed torch's version, read from torch/version.py as text (torch is not imported,
+    and neither is importlib.metadata, which alone costs more than a whole `count`)."""
+    import importlib.util
 
     try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
         return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        try:
+            text = Path(folder, "version.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        found = re.search(r"""^__version__\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", text, re.M)
+        if found:
+            return found.group(1)
+    return None
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,40 @@ from __future__ import annotations
 from igcdesign.output import print_table, console
 
 
-def render_count(result) -> None:
-    """A per-layer table of a :class:`igcdesign.counting.BlockCount`."""
+def render_count(result, floor: dict | None = None) -> None:
+    """A per-layer table of a :class:`igcdesign.counting.BlockCount`; with a floor document
+    (:func:`igcdesign.floor.block_floor_document`) a floor column and the profile it came from."""
     from rich.table import Table
 
     widths = f"width {result.width:,}" + (f" → {result.width_out:,}" if result.width_out != result.width else "")
     if result.C_int is not None:
         widths += f", C_int {result.C_int:,}"
     table = Table(title=f"{result.spec}  ({widths}, {result.hw}×{result.hw} map)")
-    for col in ("layer", "shape", "params", "mult_adds", "mem_access"):
+    columns = ("layer", "shape", "params", "mult_adds", "mem_access") + (("floor ms",) if floor else ())
+    for col in columns:
         table.add_column(col, justify="left" if col in ("layer", "shape") else "right", overflow="fold")
-    for row in result.layers:
+    for i, row in enumerate(result.layers):
         if row["kind"] == "conv":
             shape = f"{row['cin']}→{row['cout']}, {row['groups']} groups, {row['k']}×{row['k']}"
         else:
             shape = f"{row['width']} channels"
-        table.add_row(row["name"], shape, f"{row['params']:,}", f"{row['mult_adds']:,}", f"{row['mem_access']:,}")
+        cells = [row["name"], shape, f"{row['params']:,}", f"{row['mult_adds']:,}", f"{row['mem_access']:,}"]
+        if floor:
+            ms = floor["layers_ms"][i]
+            cells.append("–" if ms is None else f"{ms:.3f} {floor['layers_bound'][i][:3]}")
+        table.add_row(*cells)
     table.add_section()
-    table.add_row("total", "", f"{result.params:,}", f"{result.mult_adds:,}", f"{result.mem_access:,}", style="bold")
+    total = ["total", "", f"{result.params:,}", f"{result.mult_adds:,}", f"{result.mem_access:,}"]
+    table.add_row(*total, *([f"{floor['floor_ms']:.3f}"] if floor else []), style="bold")
     print_table(table, wrap=("layer", "shape"), drop=("mem_access", "mult_adds"))
+    if floor:
+        from igcdesign.output import console
+
+        console().print(
+            f"floor at batch {floor['batch']}: {floor['floor_ms']:.3f} ms ({floor['bound']}-bound) on {floor['profile']}; "
+            "per layer max(mult_adds / peak, mem_access × bytes / bandwidth) + call cost (mem = memory-, com = compute-bound)",
+            markup=False, soft_wrap=False,
+        )
 
 
 def _bound_text(bound: dict) -> str:

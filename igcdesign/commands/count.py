@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
+from igcdesign.errors import IGCError
 from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw
+
+MAX_FLOOR_BATCH = 1 << 16
 
 
 def count(
     spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
+    batch: int = typer.Option(1, "--batch", help="Batch size for the floor (the roofline time on this machine's profile)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Profile to use for the floor: calibrated with N threads (default: torch's)."),
+    dtype: str = typer.Option("float32", "--dtype", help="Profile to use for the floor: calibrated in this dtype."),
     json_: bool = JSON_OPTION,
 ) -> None:
-    """Count params, multiply-adds and memory access of any block, layer by layer."""
+    """Count params, multiply-adds and memory access of any block, layer by layer, and its floor
+    on this machine when `igcdesign calibrate` has profiled it."""
     from igcdesign.counting import count_block
-    from igcdesign.output import emit_json
     from igcdesign.families import parse_block
+    from igcdesign.floor import DTYPE_BYTES, block_floor_document
+    from igcdesign.output import emit_json
+    from igcdesign.profile import find_default_profile
 
     check_hw(hw)
-    result = count_block(parse_block(spec), hw)
+    if not 1 <= batch <= MAX_FLOOR_BATCH:
+        raise IGCError(f"--batch must be between 1 and {MAX_FLOOR_BATCH}, got {batch}")
+    if threads is not None and not 1 <= threads <= 1024:
+        raise IGCError(f"--threads must be between 1 and 1024, got {threads}")
+    if dtype not in DTYPE_BYTES:
+        raise IGCError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got '{dtype}'")
+    block = parse_block(spec)
+    result = count_block(block, hw)
+    lookup = find_default_profile("cpu", threads, dtype)
+    floor = block_floor_document(block, hw, lookup.profile, dtype, batch) if lookup.profile else None
     if json_:
-        emit_json(result.as_dict())
+        emit_json({**result.as_dict(), "floor": floor, **({} if floor else {"floor_note": lookup.message})})
         return
     from igcdesign.render import render_count
 
-    render_count(result)
+    render_count(result, floor)
+    if floor is None:
+        from igcdesign.machine_render import floor_note
+
+        floor_note(f"no floor: {lookup.message}")
 
 
 def register(app: typer.Typer) -> None:
