@@ -61,6 +61,12 @@ def test_time_plans_times_every_module_within_the_budget():
     assert timings == {"a": 1, "b": 1}
 
 
+def test_a_warm_up_beyond_the_budget_is_the_measurement():
+    ticks = iter(range(0, 1000, 10))
+    modules = {name: torch.nn.Identity() for name in ("a", "b")}
+    assert time_plans(modules, torch.zeros(1), budget_s=5, clock=lambda: next(ticks)) == {"a": 10, "b": 10}
+
+
 def test_tuned_module_without_profile_measures_and_builds_the_choice():
     module = tuned_module(CHAIN, torch.randn(1, 8, 4, 4))
     assert module.rules in PLANS

@@ -32,15 +32,21 @@ def chain_key(chain: Sequence[Any], batch: int, hw: int, channels_last: bool) ->
 def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, rounds: int = 3,
                clock: Callable[[], float] = time.perf_counter, synchronize: Callable[[], None] = lambda: None) -> dict[str, float]:
     """Median seconds per call of each module on x: one warm-up call each, then up to `rounds`
-    interleaved rounds of one call each, fewer when the budget would be exceeded."""
+    interleaved rounds of one call each, fewer when the budget would be exceeded (when the
+    warm-up alone exceeds it, the warm-up calls are the measurement)."""
     import torch
 
     times: dict[str, list[float]] = {name: [] for name in modules}
     start = clock()
     with torch.inference_mode():
-        for module in modules.values():
+        warm = {}
+        for name, module in modules.items():
+            t0 = clock()
             module(x)
-        synchronize()
+            synchronize()
+            warm[name] = clock() - t0
+        if clock() - start > budget_s:
+            return warm
         for _ in range(rounds):
             for name, module in modules.items():
                 t0 = clock()
