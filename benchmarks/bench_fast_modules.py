@@ -38,7 +38,7 @@ from igcdesign.probe.fast import fast_module
 from igcdesign.probe.modules import chain_module
 from igcdesign.probe.timing import time_module
 from igcdesign.probe.tune import choose_plan
-from igcdesign.profile import Fingerprint, find_profile, profile_path, save_profile
+from igcdesign.profile import Fingerprint, ProfileStore, find_profile, save_profile
 from igcdesign.search import widest_all
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,16 +114,11 @@ def measure(section: str, spec: str, batch: int, args, profile, threads: int) ->
     torch.manual_seed(0)
     plain = chain_module(chain).eval()
     x = torch.randn(batch, cin, args.hw, args.hw)
-    holder = {"profile": profile}
-
-    def save(updated):
-        holder["profile"] = updated
-        save_profile(updated, profile_path(updated.fingerprint))
-
+    store = ProfileStore(profile)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        plan, _ = choose_plan(chain, x, profile=profile, save=save)
+        plan, _ = choose_plan(chain, x, store=store)
     finally:
         torch.set_num_threads(previous)
     fast = fast_module(chain, plan=plan).load_plain(plain).eval()
@@ -142,7 +137,7 @@ def measure(section: str, spec: str, batch: int, args, profile, threads: int) ->
             "plain_iqr_ms": quartiles(plain_ms)[1], "fast_iqr_ms": quartiles(fast_ms)[1],
             "fast_over_plain": ratio, "fast_over_plain_iqr": ratio_iqr, "floor_ms": floor_ms, "bound": bound,
             "fast_over_floor": to_floor, "fast_over_floor_iqr": floor_iqr, "plain_over_floor": plain_floor,
-            "profile": holder["profile"]}
+            "profile": store.profile}
 
 
 def load() -> float:

@@ -275,3 +275,20 @@ def find_default_profile(device: str = "cpu", threads: int | None = None, dtype:
         names = "; ".join(p.fingerprint.describe() for p in stored[:3])
         text += f" (not used: profiles for {names}; pick one with --threads)"
     return Lookup(None, text)
+
+
+class ProfileStore:
+    """A profile being used and updated (fast-module plan choices): `save` writes the new
+    version to the file it came from and keeps it as the current one."""
+
+    def __init__(self, profile: Profile | None, path: Path | None = None):
+        self.profile = profile
+        self.path = path if path is not None or profile is None else profile_path(profile.fingerprint)
+
+    def save(self, updated: Profile) -> None:
+        self.profile = updated
+        if self.path is not None:
+            try:
+                save_profile(updated, self.path)
+            except IGCError:
+                pass  # a read-only cache costs the next run a re-measurement, nothing more

@@ -9,8 +9,9 @@ torch = pytest.importorskip("torch")
 
 from igcdesign.families import parse_block  # noqa: E402
 from igcdesign.probe.fast import PLANS  # noqa: E402
-from igcdesign.probe.tune import chain_key, choose_plan, time_plans, tuned_module  # noqa: E402
-from igcdesign.profile import Fingerprint, Profile  # noqa: E402
+from igcdesign.probe.fast import FastChainModule  # noqa: E402
+from igcdesign.probe.tune import chain_key, choose_plan, time_plans, tune_in_place, tuned_module  # noqa: E402
+from igcdesign.profile import Fingerprint, Profile, ProfileStore, profile_path, read_profile  # noqa: E402
 
 CHAIN = parse_block("igcv1:L=2,M=4").chain
 PROFILE = Profile(Fingerprint("cpu: T", "t", 1, "float32"), 1e10, 1e10, 1e10, 1e10, 1e-5)
@@ -29,14 +30,15 @@ def fake_timer(favourite):
 @pytest.mark.parametrize("favourite", PLANS)
 def test_the_fastest_plan_is_chosen_and_stored(favourite):
     timer, calls = fake_timer(favourite)
-    saved = []
+    store = ProfileStore(PROFILE)
     x = torch.randn(2, 8, 4, 4)
-    plan, timings = choose_plan(CHAIN, x, profile=PROFILE, save=saved.append, timer=timer)
+    plan, timings = choose_plan(CHAIN, x, store=store, timer=timer)
     assert plan == favourite and calls == [sorted(PLANS)] and timings[favourite] == 1.0
-    (updated,) = saved
-    assert updated.choices == {chain_key(CHAIN, 2, 4, False): favourite}
+    assert store.profile.choices == {chain_key(CHAIN, 2, 4, False): favourite}
+    saved = read_profile(profile_path(PROFILE.fingerprint))  # written to the (test) cache
+    assert saved.choices == store.profile.choices
     # the stored choice is used as it is: no measurement the second time
-    again, timings = choose_plan(CHAIN, x, profile=updated, save=saved.append, timer=timer)
+    again, timings = choose_plan(CHAIN, x, store=ProfileStore(saved), timer=timer)
     assert again == favourite and timings is None and len(calls) == 1
 
 
@@ -48,10 +50,51 @@ def test_keys_tell_batch_side_layout_and_chain_apart():
 
 def test_channels_last_input_has_its_own_choice():
     timer, _ = fake_timer("cl")
-    saved = []
+    store = ProfileStore(PROFILE)
     x = torch.randn(1, 8, 4, 4).contiguous(memory_format=torch.channels_last)
-    choose_plan(CHAIN, x, profile=PROFILE, save=saved.append, timer=timer)
-    assert list(saved[0].choices) == [chain_key(CHAIN, 1, 4, True)]
+    choose_plan(CHAIN, x, store=store, timer=timer)
+    assert list(store.profile.choices) == [chain_key(CHAIN, 1, 4, True)]
+
+
+def test_without_a_profile_choices_last_the_run_and_nothing_is_written(isolated_cache_dir):
+    timer, calls = fake_timer("mm")
+    store = ProfileStore(None)
+    x = torch.randn(1, 8, 4, 4)
+    assert choose_plan(CHAIN, x, store=store, timer=timer)[0] == "mm"
+    assert choose_plan(CHAIN, x, store=store, timer=timer)[1] is None and len(calls) == 1
+    assert not any(isolated_cache_dir.rglob("*.json"))
+
+
+@pytest.fixture
+def isolated_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGCDESIGN_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_tune_in_place_replans_the_blocks_of_a_network_with_equal_outputs():
+    from igcdesign.probe.networks import build_torch_net
+
+    torch.manual_seed(0)
+    net = build_torch_net("igcv1-cifar:L=2,M=2,D=8", impl="fast").eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.inference_mode():
+        before = net(x)
+    store = ProfileStore(None)
+
+    def timer(modules, x, budget_s):
+        return {name: (0.5 if name == "conv" else 1.0) for name in modules}
+
+    import igcdesign.probe.tune as tune
+
+    original = tune.time_plans
+    tune.time_plans = timer
+    try:
+        tuned = tune_in_place(net, x, store=store)
+    finally:
+        tune.time_plans = original
+    assert {m.rules for m in tuned.modules() if isinstance(m, FastChainModule)} == {"conv"}
+    with torch.inference_mode():
+        assert torch.allclose(tuned(x), before, atol=1e-5)
 
 
 def test_time_plans_times_every_module_within_the_budget():
@@ -70,3 +113,12 @@ def test_a_warm_up_beyond_the_budget_is_the_measurement():
 def test_tuned_module_without_profile_measures_and_builds_the_choice():
     module = tuned_module(CHAIN, torch.randn(1, 8, 4, 4))
     assert module.rules in PLANS
+
+
+def test_replan_keeps_weights_and_function():
+    fast = tuned_module(CHAIN, torch.randn(1, 8, 4, 4), bn=True, relu=True).eval()
+    x = torch.randn(2, 8, 5, 5)
+    with torch.inference_mode():
+        want = fast(x)
+        for plan in PLANS:
+            assert torch.allclose(fast.replan(plan).eval()(x), want, atol=1e-6)

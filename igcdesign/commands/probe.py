@@ -28,13 +28,15 @@ def probe(
     min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange)."),
     rounds: int = typer.Option(1, "--rounds", help="Measure everything N times, round after round; keep each row's least disturbed round."),
     bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
+    impl: str = typer.Option("fast", "--impl", help="fast (batched matrix products, plan tuned and cached), plain (one nn.Conv2d per conv), or plain,fast to time both."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Build each block in PyTorch, check its parameters, and time it against a baseline conv."""
-    from igcdesign.probe import require_torch
+    from igcdesign.probe import parse_impls, require_torch
     from igcdesign.validate import parse_batches
 
     batches = parse_batches(batch)
+    impls = parse_impls(impl)
     require_torch()
     from igcdesign.output import emit_json
     from igcdesign.probe.measure import AUTO, ProbeSettings
@@ -43,7 +45,7 @@ def probe(
 
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
-        channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu, rounds=rounds,
+        channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu, rounds=rounds, impls=impls,
     )
     base = None if baseline.strip().lower() == "none" else (AUTO if baseline.strip().lower() == AUTO else baseline)
     if json_:

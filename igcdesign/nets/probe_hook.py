@@ -10,7 +10,7 @@ networks. Nothing here imports torch until the target's factory is called.
 from __future__ import annotations
 
 from igcdesign.families import FAMILIES
-from igcdesign.nets.counting import check_options, count_net, walk
+from igcdesign.nets.counting import check_options, classifier, count_net, walk
 from igcdesign.nets.netspec import PRESET_KEYS, PRESETS, parse_net
 from igcdesign.probe.targets import Target, TargetKind, map_footprint, register_target_kind
 from igcdesign.spec import split_spec
@@ -46,11 +46,11 @@ def target_at(text, resolution: int | None = None, classes: int | None = None, f
     )
     kernel = max(c.k for u in net.units() for c in u.convs)
 
-    def factory(bn: bool = False, relu: bool = False):
+    def factory(bn: bool = False, relu: bool = False, impl: str = "plain"):
         """The torch network (``relu`` is ignored: a network has its own activations)."""
         from igcdesign.probe.networks import build_torch_net
 
-        return build_torch_net(net, classes=classes, resolution=side, bn=bn, fc=fc)
+        return build_torch_net(net, classes=classes, resolution=side, bn=bn, fc=fc, impl=impl)
 
     return Target(
         spec=net.name,
@@ -65,6 +65,8 @@ def target_at(text, resolution: int | None = None, classes: int | None = None, f
         factory=factory,
         kernel=int(kernel),
         workspace=int(workspace),
+        floor_layers=tuple((layer, positions) for _, layer, positions in walk(net.units(), side))
+        + (((classifier(net.width, classes), 1),) if fc else ()),
     )
 
 

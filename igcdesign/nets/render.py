@@ -33,7 +33,9 @@ def render_net(doc: dict[str, Any]) -> None:
     print_table(table, out, wrap=("stage",), drop=("mem_access", "mult_adds", "resolution", "blocks"))
     out.print(f"params {doc['params'] / 1e6:.3f} M, mult-adds {doc['mult_adds'] / 1e6:.1f} M (FLOPs = 2 × mult-adds)")
     for row in doc.get("latency", []):
-        out.print(f"latency at batch {row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f}) on {doc.get('device', '?')}")
+        floor = (f"; floor {row['floor_ms']:.3f} ms, × floor {row['ratio_to_floor']:.2f}" if row.get("floor_ms") else "")
+        out.print(f"latency at batch {row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f}){floor} "
+                  f"on {doc.get('device', '?')}", markup=False)
 
 
 def compact(n: float) -> str:
@@ -68,6 +70,9 @@ def render_compare(document: dict[str, Any], device: str | None = None) -> None:
         b = row["batch"]
         cells = [_cell(fmt_ms(doc["latency"][j]["latency_ms"]), doc["ratios"][f"latency_batch_{b}"]) for doc in nets]
         table.add_row(f"ms, batch {b}", *cells)
+        if all(doc["latency"][j].get("floor_ms") for doc in nets):
+            table.add_row(f"floor ms, batch {b}", *(f"{fmt_ms(doc['latency'][j]['floor_ms'])} "
+                                                    f"(×{doc['latency'][j]['ratio_to_floor']:.2f})" for doc in nets))
     out = console()
     print_table(table, out, wrap=[f"#{i + 1}" for i in range(len(nets))])
     for i, doc in enumerate(nets):

@@ -17,3 +17,25 @@ def require_torch():
     except ImportError:
         raise IGCError(INSTALL_HINT) from None
     return torch
+
+
+IMPLEMENTATIONS = ("plain", "fast")  # igcdesign.probe.fast builds both; 'fast' is the default
+DEFAULT_IMPL = "fast"
+
+
+def parse_impls(text) -> tuple[str, ...]:
+    """'fast', 'plain' or 'plain,fast' (or a sequence of names) → the implementations to run, in
+    order, without repeats; IGCError (one line) otherwise. Needs no torch."""
+    from igcdesign.errors import IGCError
+
+    parts = str(text).split(",") if isinstance(text, str) else [str(t) for t in text]
+    names: list[str] = []
+    for part in parts:
+        name = part.strip().lower()
+        if name not in IMPLEMENTATIONS:
+            raise IGCError(f"--impl: '{part.strip()[:40]}' is not one of {', '.join(IMPLEMENTATIONS)}")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise IGCError("--impl: give plain, fast or plain,fast")
+    return tuple(names)

@@ -32,8 +32,8 @@ from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute
 from igcdesign.probe.modules import _concrete, chain_module, conv_padding
 
-IMPLEMENTATIONS = ("plain", "fast")
-DEFAULT_IMPL = "fast"
+from igcdesign.probe import DEFAULT_IMPL, IMPLEMENTATIONS, parse_impls  # noqa: F401 (torch-free, re-exported)
+
 # Which rules a plan applies: 'cl' grouped k×k convs channels-last, 'mm' 1×1 convs as products.
 PLANS = ("cl+mm", "mm", "cl", "conv")
 DEFAULT_PLAN = "cl+mm"
@@ -171,6 +171,15 @@ class FastChainModule(nn.Module):
         return found
 
     @torch.no_grad()
+    def replan(self, plan: str) -> "FastChainModule":
+        """The same block (its weights and BN/ReLU, shared) compiled with another plan."""
+        other = FastChainModule(self.chain, plan=plan)
+        for mine, theirs in zip(other.conv_weights(), self.conv_weights()):
+            mine.copy_(theirs)
+        other.post = self.post
+        return other.to(device=theirs.device, dtype=theirs.dtype)
+
+    @torch.no_grad()
     def load_plain(self, plain: nn.Module) -> "FastChainModule":
         """Copy a plain module's conv weights (and BN state) in: the two then compute the same."""
         convs = [m for m in plain.modules() if isinstance(m, nn.Conv2d)]
@@ -272,18 +281,6 @@ def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, r
     if impl == "fast":
         return fast_module(chain, bn=bn, relu=relu)
     raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{impl}'")
-
-
-def parse_impls(text: str) -> tuple[str, ...]:
-    """'fast', 'plain' or 'plain,fast' → the implementations to run, in order; IGCError otherwise."""
-    names = []
-    for part in str(text).split(","):
-        name = part.strip().lower()
-        if name not in IMPLEMENTATIONS:
-            raise IGCError(f"--impl: '{part.strip()}' is not one of {', '.join(IMPLEMENTATIONS)}")
-        if name not in names:
-            names.append(name)
-    return tuple(names)
 
 
 __all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",

@@ -25,7 +25,8 @@ MAX_THREADS = 1024
 MAX_ROUNDS = 100
 MAX_MIN_TIME = 60.0
 AUTO = "auto"
-LATENCY_KEYS = ("batch", "latency_ms", "iqr_ms", "blocks", "gmacs", "ratio_to_baseline", "params_torch")
+LATENCY_KEYS = ("batch", "latency_ms", "iqr_ms", "blocks", "gmacs", "ratio_to_baseline", "params_torch",
+                "impl", "floor_ms", "ratio_to_floor")
 
 Progress = Callable[[int, int, str], None]  # (done, total, label of the next measurement)
 
@@ -44,14 +45,16 @@ class ProbeSettings:
     bn: bool = False
     relu: bool = False
     rounds: int = 1
+    impls: tuple[str, ...] = ("fast",)  # igcdesign.probe.IMPLEMENTATIONS, measured in this order
 
 
 def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
     """Validate settings: (device, torch dtype, threads) or IGCError with one line."""
-    from igcdesign.probe import require_torch
+    from igcdesign.probe import parse_impls, require_torch
     from igcdesign.probe.device import check_dtype, resolve_device
 
     check_hw(settings.hw)
+    parse_impls(settings.impls)
     if not settings.batches:
         raise IGCError("--batch: give at least one batch size")
     for b in settings.batches:
@@ -129,16 +132,21 @@ def probe(
         for b in settings.batches:
             estimates[t.spec, b] = check_fits(t, b, settings.dtype, free)
 
-    plan = [(b, t, t is base) for b in settings.batches for t in everything]
+    from igcdesign.profile import Fingerprint, ProfileStore, find_profile
+
+    lookup = find_profile(Fingerprint(device_name(device), str(torch.__version__), threads, settings.dtype))
+    store = ProfileStore(lookup.profile)  # fast modules' plan choices are remembered in it
+    targets_by_spec = {t.spec: t for t in everything}
+    plan = [(b, t, t is base, impl) for b in settings.batches for t in everything for impl in settings.impls]
     steps = len(plan) * settings.rounds
     load_before = load_average()
     rounds: list[list[dict[str, Any]]] = []
     for r in range(settings.rounds):  # whole rounds, so that drift or load hits every spec alike
         rows = []
-        for i, (batch, target, is_base) in enumerate(plan):
+        for i, (batch, target, is_base, impl) in enumerate(plan):
             if progress:
-                progress(r * len(plan) + i, steps, f"{target.spec} ×{batch}")
-            row = measure_one(target, batch, device, dtype, threads, settings)
+                progress(r * len(plan) + i, steps, f"{target.spec} ×{batch}" + (f" {impl}" if len(settings.impls) > 1 else ""))
+            row = measure_one(target, batch, device, dtype, threads, settings, impl, store)
             row["memory_estimate_bytes"] = estimates[target.spec, batch]
             row["is_baseline"] = is_base
             rows.append(row)
@@ -151,10 +159,11 @@ def probe(
         best = dict(min(tries, key=lambda row: row["latency_ms"]))
         best["round_medians_ms"] = [row["latency_ms"] for row in tries]
         results.append(best)
-    base_latency = {row["batch"]: row["latency_ms"] for row in results if row["is_baseline"]}
+    base_latency = {(row["batch"], row["impl"]): row["latency_ms"] for row in results if row["is_baseline"]}
     for row in results:
-        ref = base_latency.get(row["batch"])
+        ref = base_latency.get((row["batch"], row["impl"]))
         row["ratio_to_baseline"] = row["latency_ms"] / ref if ref else None
+        add_floor(row, targets_by_spec[row["spec"]], lookup.profile, settings.dtype)
     document = {
         "device": device_name(device),
         "torch": torch.__version__,
@@ -167,10 +176,23 @@ def probe(
         "cpu_count": os.cpu_count(),
         "load_average": [load_before, load_average()],
         "baseline": base.spec if base else None,
+        "impls": list(settings.impls),
+        "profile": lookup.profile.fingerprint.describe() if lookup.profile else None,
+        "floor_note": None if lookup.profile else lookup.message,
         "results": results,
     }
     document["busy"] = busy_warning(document)
     return document
+
+
+def add_floor(row: dict[str, Any], target: Target, profile, dtype: str) -> None:
+    """floor_ms (the roofline floor of the target's layers at the row's batch on this machine's
+    profile, :mod:`igcdesign.floor`) and ratio_to_floor = latency / floor; None without a profile."""
+    from igcdesign.floor import walk_floor
+
+    floor = walk_floor(target.floor_layers, profile, dtype, row["batch"]).floor_ms if profile and target.floor_layers else None
+    row["floor_ms"] = floor
+    row["ratio_to_floor"] = row["latency_ms"] / floor if floor else None
 
 
 def busy_warning(document: dict[str, Any]) -> str | None:
@@ -193,22 +215,39 @@ def load_average() -> float | None:
         return None
 
 
-def measure_one(target, batch: int, device: str, dtype, threads: int, settings: ProbeSettings) -> dict[str, Any]:
-    """Build one target, count its torch parameters, time it; the result row (no ratio yet)."""
+def measure_one(target, batch: int, device: str, dtype, threads: int, settings: ProbeSettings,
+                impl: str = "plain", store=None) -> dict[str, Any]:
+    """Build one target in `impl`, count its torch parameters, time it; the result row (no
+    ratios yet). A fast module first gets the plan a short measurement picks for this input
+    (:mod:`igcdesign.probe.tune`), remembered in `store` (the machine profile, when there is one)."""
     import torch
 
     from igcdesign.probe.timing import time_module
 
-    module = target.factory(bn=settings.bn, relu=settings.relu).eval()
+    module = target.factory(bn=settings.bn, relu=settings.relu, impl=impl).eval()
     params_torch = sum(p.numel() for p in module.parameters())
     layout = torch.channels_last if settings.channels_last else torch.contiguous_format
     module = module.to(device=device, dtype=dtype, memory_format=layout)
     x = torch.randn(batch, *target.input_shape, dtype=torch.float32).to(device=device, dtype=dtype, memory_format=layout)
+    plans = None
+    if impl == "fast":
+        from igcdesign.probe.fast import FastChainModule
+        from igcdesign.probe.tune import tune_in_place
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            module = tune_in_place(module, x, store=store)
+        finally:
+            torch.set_num_threads(previous)
+        plans = sorted({m.rules for m in module.modules() if isinstance(m, FastChainModule)})
     timing = time_module(module, x, device=device, threads=threads, min_time=settings.min_time)
     macs = target.mult_adds * batch
     del module, x
     return {
         "spec": target.spec,
+        "impl": impl,
+        "plans": plans,
         "kind": target.kind,
         "family": target.family,
         "width": target.width,
@@ -240,6 +279,7 @@ def measure_specs(
     rounds: int = 1,
     baseline: str | None = AUTO,
     progress: Progress | None = None,
+    impls: Sequence[str] = ("fast",),
 ) -> list[dict[str, Any]]:
     """Measure block (or other target) specs; one row per (spec, batch), baseline rows included.
 
@@ -248,8 +288,10 @@ def measure_specs(
     batch, hw, latency_ms (median seconds per call × 1000), iqr_ms (interquartile range),
     blocks and calls_per_block (what blocked_autorange ran), gmacs (achieved 10⁹ MAC/s),
     latency_per_sample_ms, memory_estimate_bytes, is_baseline, round_medians_ms (the median
-    of each round), ratio_to_baseline (latency / the baseline's at the same batch; None
-    without a baseline).
+    of each round), ratio_to_baseline (latency / the baseline's at the same batch and impl; None
+    without a baseline), impl ('plain' or 'fast'), plans (the fast blocks' plans, None for
+    plain), floor_ms (the roofline floor on this machine's profile, :mod:`igcdesign.floor`) and
+    ratio_to_floor (latency / floor), both None without a profile for this fingerprint.
 
     `rounds` > 1 measures everything that many times, round after round, and keeps for each
     row the round with the lowest median (the least disturbed by other work on the machine).
@@ -261,7 +303,7 @@ def measure_specs(
     batches = (batch,) if isinstance(batch, int) else tuple(batch)
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
-        channels_last=channels_last, min_time=min_time, rounds=rounds,
+        channels_last=channels_last, min_time=min_time, rounds=rounds, impls=tuple(impls),
     )
     return probe(specs, settings, baseline=baseline, progress=progress)["results"]
 
@@ -277,10 +319,11 @@ def latency_fields(row: dict[str, Any]) -> dict[str, Any]:
 def context(document: dict[str, Any]) -> dict[str, Any]:
     """How a probe document was measured, and its baseline's own latency (one entry per batch):
     the fields that `widest`, `space` and `net` add to their JSON with --measure."""
-    keys = ("device", "torch", "threads", "dtype", "min_time_s", "rounds", "cpu_count", "load_average", "busy")
+    keys = ("device", "torch", "threads", "dtype", "min_time_s", "rounds", "cpu_count", "load_average", "busy",
+            "impls", "profile", "floor_note")
     base = document["baseline"]
     rows = [latency_fields(row) for row in document["results"] if row["is_baseline"]]
-    return {**{key: document[key] for key in keys},
+    return {**{key: document.get(key) for key in keys},
             "baseline": {"spec": base, "latency": rows} if base else None}
 
 
@@ -373,7 +416,8 @@ def measure_nets(specs: Sequence[Any], settings: ProbeSettings, *, classes: int 
     rows = document["results"]
     latencies = []
     for i, (target, params) in enumerate(zip(targets, counted)):
-        mine = [latency_fields(row) for row in rows[i::len(targets)]]  # the plan is batch-major
+        per = len(targets) * len(settings.impls)  # the plan is batch-major, then target, then impl
+        mine = [latency_fields(row) for j, row in enumerate(rows) if (j % per) // len(settings.impls) == i]
         for row in mine:
             if row["params_torch"] != params:
                 raise IGCError(f"{target.spec}: torch has {row['params_torch']} parameters, the count says {params}")

@@ -18,7 +18,7 @@ from igcdesign.probe import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from igcdesign.probe.modules import chain_module  # noqa: E402
+from igcdesign.probe.fast import build  # noqa: E402
 
 ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6}
 
@@ -34,11 +34,11 @@ class Residual(nn.Module):
         return x + self.body(x)
 
 
-def unit_module(unit: Unit, bn: bool) -> nn.Module:
+def unit_module(unit: Unit, bn: bool, impl: str = "plain") -> nn.Module:
     """The unit's segments in order: chain module (BN after it when on), then its activation."""
     layers: list[nn.Module] = []
     for segment in unit.segments:
-        layers.append(chain_module(segment.layers, bn=bn and segment.bn))
+        layers.append(build(segment.layers, impl, bn=bn and segment.bn))
         if segment.act is not None:
             layers.append(ACTIVATIONS[segment.act](inplace=not unit.shortcut))
     body = nn.Sequential(*layers)
@@ -52,13 +52,13 @@ class IGCNet(nn.Module):
     options, ``input_shape`` the (C, H, W) of one sample at the counted resolution.
     """
 
-    def __init__(self, net: Network, classes: int, resolution: int, bn: bool, fc: bool):
+    def __init__(self, net: Network, classes: int, resolution: int, bn: bool, fc: bool, impl: str = "plain"):
         super().__init__()
         self.net = net
         self.counted = count_net(net, classes=classes, resolution=resolution, bn=bn, fc=fc)
         self.input_shape = (net.in_channels, resolution, resolution)
         self.features = nn.Sequential(
-            *(nn.Sequential(*(unit_module(u, bn) for u in stage.units)) for stage in net.stages)
+            *(nn.Sequential(*(unit_module(u, bn, impl) for u in stage.units)) for stage in net.stages)
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(net.width, classes, bias=True) if fc else nn.Identity()
@@ -67,8 +67,10 @@ class IGCNet(nn.Module):
         return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
 
 
-def build_torch_net(spec: Any, classes: int | None = None, resolution: int | None = None, bn: bool = False, fc: bool = True) -> IGCNet:
-    """The network a NETSPEC (or :class:`Network`) names, as an ``nn.Module`` in eval mode."""
+def build_torch_net(spec: Any, classes: int | None = None, resolution: int | None = None, bn: bool = False, fc: bool = True,
+                    impl: str = "plain") -> IGCNet:
+    """The network a NETSPEC (or :class:`Network`) names, as an ``nn.Module`` in eval mode; its
+    blocks built as `impl` ('plain' or 'fast', :func:`igcdesign.probe.fast.build`)."""
     net = parse_net(spec)
     classes, resolution = check_options(net, classes, resolution)
-    return IGCNet(net, classes, resolution, bn, fc).eval()
+    return IGCNet(net, classes, resolution, bn, fc, impl).eval()

@@ -30,24 +30,37 @@ def render_probe(document: dict[str, Any]) -> None:
     )
     table = Table(show_header=True, header_style="bold")
     table.add_column("spec", overflow="fold", min_width=12)
-    for name in ("batch", "params", "mult_adds", "ms ± IQR", "GMAC/s", "× base"):
-        table.add_column(name, justify="right", overflow="fold")
+    floors = any(row.get("floor_ms") for row in document["results"])
+    columns = ("impl", "batch", "params", "mult_adds", "ms ± IQR", "GMAC/s", "× base") + (("floor ms", "× floor") if floors else ())
+    for name in columns:
+        table.add_column(name, justify="left" if name == "impl" else "right", overflow="fold")
     for row in document["results"]:
         params = group_digits(row["params"])
         if row["params_torch"] != row["params"]:
             params += f" (torch {group_digits(row['params_torch'])})"
         ratio = row["ratio_to_baseline"]
-        table.add_row(
-            row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""),
+        impl = row.get("impl", "plain") + (f" ({'/'.join(row['plans'])})" if row.get("plans") else "")
+        cells = [
+            row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""), impl,
             str(row["batch"]), params, group_digits(row["mult_adds"]),
             f"{fmt_float(row['latency_ms'], 3)} ± {_spread(row)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
-        )
-    print_table(table, out, drop=("GMAC/s", "mult_adds", "batch"))
+        ]
+        if floors:
+            floor = row.get("floor_ms")
+            cells += [fmt_float(floor, 3) if floor else "–", fmt_float(row["ratio_to_floor"], 2) if floor else "–"]
+        table.add_row(*cells)
+    print_table(table, out, drop=("GMAC/s", "mult_adds", "floor ms", "batch", "impl"))
     if document.get("busy"):
         out.print(document["busy"], style="yellow", markup=False)
     out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
-              "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread)[/dim]")
+              "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread); "
+              "impl: plain (nn.Conv2d per conv) or fast (its plan: cl = grouped k×k channels-last, mm = 1×1 as matrix products)[/dim]")
+    if floors:
+        out.print(f"floor: per layer max(mult_adds / peak, mem_access × bytes / bandwidth) + call cost on {document['profile']}; "
+                  "× floor = latency / floor", markup=False, style="dim")
+    elif document.get("floor_note"):
+        out.print(f"no floor: {document['floor_note']}", markup=False, style="dim")
 
 
 def measurement_lines(measured: dict[str, Any]) -> list[str]:

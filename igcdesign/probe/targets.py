@@ -27,7 +27,9 @@ class Target:
     counting in :mod:`igcdesign.layers`; ``input_shape`` is (C, H, W) of one sample;
     ``activations`` is the number of elements of every map the module produces for one sample
     (input included) and ``workspace`` a bound on the elements of a conv's scratch buffer (an
-    unfolded k×k input), both used for the memory estimate; ``factory(bn, relu)`` builds the module.
+    unfolded k×k input), both used for the memory estimate; ``factory(bn, relu, impl)`` builds
+    the module ('plain' or 'fast', :mod:`igcdesign.probe.fast`); ``floor_layers`` is every
+    (layer, output positions per sample) pair, what :mod:`igcdesign.floor` sums.
     """
 
     spec: str
@@ -42,6 +44,7 @@ class Target:
     factory: Callable[..., Any] = field(repr=False, compare=False)
     kernel: int = 3
     workspace: int = 0
+    floor_layers: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,10 @@ def block_target(text: str, hw: int) -> Target:
     )
     chain = block.chain
 
-    def factory(bn: bool = False, relu: bool = False):
-        from igcdesign.probe.modules import chain_module
+    def factory(bn: bool = False, relu: bool = False, impl: str = "plain"):
+        from igcdesign.probe.fast import build
 
-        return chain_module(chain, bn=bn, relu=relu)
+        return build(chain, impl, bn=bn, relu=relu)
 
     return Target(
         spec=block.spec,
@@ -103,6 +106,7 @@ def block_target(text: str, hw: int) -> Target:
         factory=factory,
         kernel=max(int(c.k) for c in layer_convs if isinstance(c, GroupConv)),
         workspace=int(workspace),
+        floor_layers=tuple((layer, positions) for layer in chain),
     )
 
 

@@ -22,6 +22,15 @@ from igcdesign.probe.fast import PLANS, FastChainModule, fast_module
 TUNE_BUDGET_S = 2.0
 
 
+def _scratch():
+    from igcdesign.profile import Fingerprint, Profile
+
+    return Profile(Fingerprint("choices of this run", "", 1, ""), 1.0, 1.0, 1.0, 1.0, 1.0)
+
+
+SCRATCH = _scratch()  # holds choices where there is no machine profile (never saved: no path)
+
+
 def chain_key(chain: Sequence[Any], batch: int, hw: int, channels_last: bool) -> str:
     """A stable key for the choice: the chain's layers, the batch, the map side and the layout."""
     text = repr(tuple(chain))
@@ -58,30 +67,66 @@ def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, r
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def choose_plan(chain: Sequence[Any], x, *, profile=None, save: Callable[[Any], None] | None = None,
-                budget_s: float = TUNE_BUDGET_S, timer=time_plans) -> tuple[str, dict[str, float] | None]:
+def choose_plan(chain: Sequence[Any], x, *, store=None, budget_s: float = TUNE_BUDGET_S,
+                timer=None) -> tuple[str, dict[str, float] | None]:
     """(the fastest plan for this chain on x's shape and layout, the timings or None if cached).
 
-    With a profile, a cached choice is used as it is, and a new one is stored through `save`
-    (which receives the updated profile).
+    `store` (a :class:`~igcdesign.profile.ProfileStore`) holds the choices made so far: a cached
+    choice is used as it is, a new one is added and saved. A store without a profile remembers
+    choices for as long as it lives (one run) and writes nothing.
     """
     import torch
 
     batch, _, h, _ = x.shape
     layout = bool(x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous())
     key = chain_key(chain, batch, h, layout)
+    profile = store.profile if store is not None else None
     if profile is not None and profile.choices.get(key) in PLANS:
         return profile.choices[key], None
     modules = {plan: fast_module(chain, plan=plan).to(device=x.device, dtype=x.dtype).eval() for plan in PLANS}
-    timings = timer(modules, x, budget_s=budget_s)
+    timings = (timer or time_plans)(modules, x, budget_s=budget_s)
     best = min(timings, key=timings.get)
-    if profile is not None and save is not None:
-        save(replace(profile, choices={**profile.choices, key: best}))
+    if store is not None:
+        base = profile if profile is not None else SCRATCH
+        store.save(replace(base, choices={**base.choices, key: best}))
     return best, timings
 
 
-def tuned_module(chain: Sequence[Any], x, *, bn: bool = False, relu: bool = False, profile=None,
-                 save: Callable[[Any], None] | None = None) -> FastChainModule:
+def tuned_module(chain: Sequence[Any], x, *, bn: bool = False, relu: bool = False, store=None) -> FastChainModule:
     """The fast module of a chain with the plan :func:`choose_plan` picks for x."""
-    plan, _ = choose_plan(chain, x, profile=profile, save=save)
+    plan, _ = choose_plan(chain, x, store=store)
     return fast_module(chain, bn=bn, relu=relu, plan=plan)
+
+
+def tune_in_place(module, x, *, store=None):
+    """`module` with every fast block in it (the module itself, or the blocks of a network) on
+    the plan :func:`choose_plan` picks for the input that block sees when module(x) runs."""
+    import torch
+
+    from igcdesign.profile import ProfileStore
+
+    store = store if store is not None else ProfileStore(None)
+    if isinstance(module, FastChainModule):
+        plan, _ = choose_plan(module.chain, x, store=store)
+        return module if plan == module.rules else module.replan(plan)
+    blocks = [(name, m) for name, m in module.named_modules() if isinstance(m, FastChainModule)]
+    if not blocks:
+        return module
+    seen: dict[str, Any] = {}
+    hooks = [m.register_forward_pre_hook(lambda _m, args, name=name: seen.setdefault(name, args[0].clone()))
+             for name, m in blocks]
+    try:
+        with torch.inference_mode():
+            module(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for name, block in blocks:
+        if name not in seen:
+            continue
+        plan, _ = choose_plan(block.chain, seen[name], store=store)
+        if plan != block.rules:
+            parent_name, _, child = name.rpartition(".")
+            parent = module.get_submodule(parent_name) if parent_name else module
+            setattr(parent, child, block.replan(plan))
+    return module
