@@ -54,9 +54,14 @@ def layer_row(layer, positions: int) -> dict[str, Any]:
     return row
 
 
-def count_block(block: Block, hw: int = 32) -> BlockCount:
-    """Count a block whose convs all produce an hw×hw map (stride 1)."""
-    positions = hw * hw
+def count_block(block: Block | str, hw: int = 32) -> BlockCount:
+    """Count a block (a Block or a spec string such as 'igcv1:L=4,M=8') whose convs all produce
+    an hw×hw map (stride 1)."""
+    from igcdesign.families import as_block
+    from igcdesign.validate import check_hw
+
+    block = as_block(block)
+    positions = check_hw(hw) * hw
     return BlockCount(
         spec=block.spec,
         family=block.family,

@@ -48,8 +48,9 @@ def apply_layer(rows, layer):
     raise IGCError(f"unknown layer type {type(layer).__name__}")
 
 
-def path_matrix(chain: Sequence):
-    """p[o, i] = number of paths from input channel i to output channel o, as int64.
+def path_matrix(chain) -> "numpy.ndarray":
+    """p[o, i] = number of paths from input channel i to output channel o, as int64; `chain` is
+    a spec string ('igcv1:L=4,M=8'), a Block or a chain of GroupConv/Permute layers.
 
     Shape (cout of the last conv, cin of the first conv). `Permute.index_map()` means output
     channel j is input channel idx[j]. Refuses (IGCError) matrices over MAX_DENSE_ENTRIES
@@ -57,7 +58,9 @@ def path_matrix(chain: Sequence):
     """
     import numpy as np
 
-    chain = tuple(chain)
+    from igcdesign.families import chain_of
+
+    chain = chain_of(chain)
     cin, cout = chain_io(chain)
     widest = max(max(int(layer.cin), int(layer.cout)) if isinstance(layer, GroupConv) else int(layer.width)
                  for layer in chain)

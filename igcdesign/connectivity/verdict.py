@@ -40,6 +40,16 @@ class CheckResult:
     perm_file: str | None = None  # set when `spec` describes the chain only with this --perm-file
 
     @property
+    def min_paths(self) -> int:
+        """The fewest paths between any (output, input) pair (0: some pair is disconnected)."""
+        return self.paths_min
+
+    @property
+    def max_paths(self) -> int:
+        """The most paths between any (output, input) pair."""
+        return self.paths_max
+
+    @property
     def exit_code(self) -> int:
         return 0 if self.verdict in ("strict", "relaxed") else 1
 

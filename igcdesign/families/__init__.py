@@ -33,4 +33,20 @@ def parse_block(text: str) -> Block:
     return family.block(family.parse(items))
 
 
-__all__ = ["FAMILIES", "Block", "Family", "get_family", "make_chain", "parse_block"]
+def as_block(spec_or_block: "str | Block") -> Block:
+    """A Block from a spec string or a Block (returned as it is); SpecError for anything else."""
+    if isinstance(spec_or_block, Block):
+        return spec_or_block
+    if isinstance(spec_or_block, str):
+        return parse_block(spec_or_block)
+    raise SpecError(f"expected a block spec string or a Block, got {type(spec_or_block).__name__}")
+
+
+def chain_of(target) -> tuple:
+    """The chain of a spec string or a Block; a chain (a sequence of layers) as a tuple."""
+    if isinstance(target, (str, Block)):
+        return as_block(target).chain
+    return tuple(target)
+
+
+__all__ = ["FAMILIES", "Block", "Family", "as_block", "chain_of", "get_family", "make_chain", "parse_block"]

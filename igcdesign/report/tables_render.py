@@ -51,7 +51,9 @@ def _frame(table: WidthTable, with_spec: bool = True):
     return pd.DataFrame([{c: r.get(c) for c in columns} for r in table.rows], columns=columns)
 
 
-def tables_csv(tables: Sequence[WidthTable]) -> str:
+def tables_frame(tables: Sequence[WidthTable]):
+    """The rows of the tables as one pandas DataFrame: family, budget, each table's columns, spec
+    (what --csv prints)."""
     import pandas as pd
 
     frames = []
@@ -60,8 +62,11 @@ def tables_csv(tables: Sequence[WidthTable]) -> str:
         frame.insert(0, "family", t.family)
         frame.insert(1, "budget", t.budget)
         frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def tables_csv(tables: Sequence[WidthTable]) -> str:
+    return tables_frame(tables).to_csv(index=False, lineterminator="\n", float_format="%.6g")
 
 
 def _display_rows(table: WidthTable) -> list[dict[str, Any]]:

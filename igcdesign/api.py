@@ -1,0 +1,253 @@
+"""The public library API: what each command answers, as Python values.
+
+A thin facade over the library modules, with the CLI's defaults (k = 3, hw = 32, IGCV3 t = 6,
+G1 = G2 = 2) and the CLI's checks (a bad value raises :class:`~igcdesign.errors.IGCError`, a bad
+spec its subclass ``SpecError``, with the message the command would print). Every function that
+takes a block takes a spec string (``"igcv1:L=4,M=8"``) or a :class:`~igcdesign.families.Block`;
+budgets are what ``--params`` takes (``4672``, ``1e6``, ``"17.5k"``, ``"2.5M"``).
+
+Nothing heavy is imported until a function needs it: :func:`table` and :func:`space` build
+pandas frames on ``to_frame()``, :func:`derive` imports sympy, :func:`module` torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from igcdesign.errors import IGCError
+
+if TYPE_CHECKING:  # pragma: no cover - names for annotations only
+    from igcdesign.connectivity.verdict import CheckResult
+    from igcdesign.counting import BlockCount
+    from igcdesign.families.block import Block
+    from igcdesign.nets.counting import NetCount
+    from igcdesign.search import WidestResult
+
+__all__ = ["parse", "count", "widest", "check", "table", "space", "net", "derive", "module",
+           "TableResult", "SpaceResult"]
+
+
+def _budget(budget: int | float | str, what: str = "budget") -> int:
+    """A budget as the CLI reads it: an int, a float with an integer value, or text ('17.5k')."""
+    from igcdesign.numbers import parse_count
+
+    if isinstance(budget, bool) or not isinstance(budget, (int, float, str)):
+        raise IGCError(f"{what} must be a number or text such as '1e6' or '17.5k', got {type(budget).__name__}")
+    if isinstance(budget, float):
+        if not budget.is_integer():
+            raise IGCError(f"{what} {budget!r} is not an integer")
+        budget = int(budget)
+    return parse_count(str(budget), what)
+
+
+def parse(spec: "str | Block") -> "Block":
+    """The :class:`~igcdesign.families.Block` a spec names (a Block is returned as it is).
+
+    ``parse("igcv1:L=4,M=8").width == 32``; ``.chain`` is the chain every other function reads,
+    ``.spec`` the canonical spec (``'igcv1:L=4,M=8,k=3'``).
+    """
+    from igcdesign.families import as_block
+
+    return as_block(spec)
+
+
+def count(spec: "str | Block", hw: int = 32) -> "BlockCount":
+    """What ``igcdesign count`` reports: ``.params``, ``.mult_adds``, ``.mem_access`` (integers, on an
+    hw×hw output map) and ``.layers`` (one dict per layer of the chain)."""
+    from igcdesign.counting import count_block
+
+    return count_block(parse(spec), hw)
+
+
+def _families(family: str | Sequence[str] | None) -> list[str] | None:
+    if family is None:
+        return None
+    from igcdesign.search import FAMILY_ORDER
+
+    names = [family] if isinstance(family, str) else list(family)
+    out: list[str] = []
+    for name in names:
+        for part in str(name).split(","):
+            part = part.strip().lower()
+            if part == "all":
+                return None
+            if part not in FAMILY_ORDER:
+                raise IGCError(f"unknown family '{part[:100]}' (choose from {', '.join(FAMILY_ORDER)}, all)")
+            if part not in out:
+                out.append(part)
+    return out
+
+
+def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[str] | None = None, *,
+           expansion: int = 6, g1: int = 2, g2: int = 2, **options: Any) -> "list[WidestResult]":
+    """The widest block of each family within `budget` params (``igcdesign widest``), in the CLI's
+    order: a list of results with ``.family``, ``.width``, ``.params``, ``.spec`` (None where no
+    block fits), ``.config``, ``.bound`` (the continuous bound) and ``.ratio_to_regular``.
+
+    `family`: one name, a list, or None for all; `expansion`, `g1`, `g2` set IGCV3; further
+    keyword options go to :func:`igcdesign.search.widest_all` unchanged.
+    """
+    from igcdesign.search import widest_all
+    from igcdesign.validate import check_kernel, check_positive
+
+    total = _budget(budget, "--params")
+    check_kernel(kernel)
+    check_positive(expansion, "--expansion", 1 << 10)
+    check_positive(g1, "--g1")
+    check_positive(g2, "--g2")
+    return widest_all(total, kernel, _families(family), expansion, g1, g2, **options)
+
+
+def check(spec: "str | Block", perms: Sequence[Sequence[int]] | None = None) -> "CheckResult":
+    """The complementarity verdict of ``igcdesign check``: ``.verdict`` ('strict', 'relaxed',
+    'redundant' or 'sparse'), ``.min_paths`` and ``.max_paths`` over every (output, input) pair,
+    and ``.fix`` (a dict with the suggested spec, or None). `perms`: explicit permutations, one
+    index list per gap between convs (what ``--perm-file`` holds)."""
+    from igcdesign.connectivity import analyze
+
+    return analyze(parse(spec), perms=perms)
+
+
+@dataclass
+class TableResult:
+    """The rows of ``igcdesign table``: ``.rows`` (dicts, the JSON rows), ``.tables`` (one
+    :class:`~igcdesign.tables.WidthTable` per family), ``.widest`` (the rows marked widest)."""
+
+    tables: list[Any]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        if len(self.tables) == 1:
+            return list(self.tables[0].rows)
+        return [{"family": t.family, **row} for t in self.tables for row in t.rows]
+
+    @property
+    def widest(self) -> list[dict[str, Any]]:
+        return [row for row in self.rows if row.get("widest")]
+
+    def to_frame(self):
+        """A pandas DataFrame with the columns of ``igcdesign table --csv``."""
+        from igcdesign.report.tables_render import tables_frame
+
+        return tables_frame(self.tables)
+
+
+def table(budget: int | float | str, family: str = "igcv1", kernel: int = 3, *, tolerance: float = 5.0,
+          expansion: int = 6, groups: Sequence[int] = (1, 2, 4, 8)) -> TableResult:
+    """The width table of ``igcdesign table`` for one family ('igcv1', 'igcv2', 'igcv3') or 'all'."""
+    from igcdesign.tables import TABLE_FAMILIES, check_tolerance, width_tables
+    from igcdesign.validate import check_kernel, check_positive
+
+    total = _budget(budget, "--params")
+    check_kernel(kernel)
+    check_tolerance(tolerance)
+    check_positive(expansion, "--expansion", 1 << 10)
+    names = list(TABLE_FAMILIES) if family == "all" else [family]
+    values = sorted({check_positive(int(g), "--groups") for g in groups})
+    return TableResult(width_tables(total, kernel, names, tolerance, expansion, values))
+
+
+@dataclass
+class SpaceResult:
+    """An enumerated design space (``igcdesign space``): ``.rows`` (dicts with the columns of its
+    CSV), ``.to_frame()`` (the pandas DataFrame), ``.pareto(x, y)`` (the front of two columns),
+    and ``.family``, ``.budget``, ``.total`` (configurations within the budget before filters)."""
+
+    space: Any = field(repr=False)
+
+    @property
+    def family(self) -> str:
+        return self.space.family
+
+    @property
+    def budget(self) -> int:
+        return self.space.budget
+
+    @property
+    def total(self) -> int:
+        return self.space.total
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.space.frame.columns)
+
+    def __len__(self) -> int:
+        return len(self.space.frame)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        from igcdesign.designspace import records
+
+        return records(self.space.frame)
+
+    def to_frame(self):
+        """A copy of the space as a pandas DataFrame, the columns of ``space --out FILE.csv``."""
+        return self.space.frame.copy()
+
+    def pareto(self, x: str = "width", y: str = "params") -> "SpaceResult":
+        """The Pareto front of two objective columns (width and C_int maximised; params,
+        mult_adds and mem_access minimised), as ``space --pareto --objectives x,y`` gives it."""
+        from dataclasses import replace
+
+        from igcdesign.designspace import check_objectives, pareto_mask
+
+        chosen = check_objectives([x, y])
+        frame = self.space.frame
+        missing = [c for c in chosen if c not in frame.columns]
+        if missing:
+            raise IGCError(f"{self.family} has no column {missing[0]} (columns: {', '.join(frame.columns)})")
+        front = frame[pareto_mask(frame, chosen)].reset_index(drop=True) if len(frame) else frame
+        return SpaceResult(replace(self.space, frame=front, pareto=chosen))
+
+
+def space(family: str, max_params: int | float | str, kernel: int = 3, hw: int = 32, *, expansion: int = 6,
+          minimum: dict[str, int] | None = None, maximum: dict[str, int] | None = None,
+          multiple_of: int | None = None, channelwise: bool = False) -> SpaceResult:
+    """Every configuration of `family` ('igcv1', 'igcv2', 'igcv3') within `max_params`, counted on
+    an hw×hw map, with ``igcdesign space``'s filters: `minimum` / `maximum` ({column: value}, like
+    ``--min M=4``), `multiple_of` (``--multiple-of``), `channelwise` (IGCV2, K₁ = 1)."""
+    from igcdesign.designspace import Filters, enumerate_space
+    from igcdesign.validate import check_hw, check_kernel, check_positive
+
+    total = _budget(max_params, "--max-params")
+    check_kernel(kernel)
+    check_hw(hw)
+    filters = Filters(minimum=dict(minimum or {}), maximum=dict(maximum or {}), channelwise=channelwise)
+    if multiple_of is not None:
+        filters.multiple_of = check_positive(multiple_of, "--multiple-of")
+    return SpaceResult(enumerate_space(family, total, kernel, hw, expansion, filters, progress=False))
+
+
+def net(spec_or_file: Any, bn: bool = False, *, classes: int | None = None, resolution: int | None = None,
+        fc: bool = True) -> "NetCount":
+    """A whole network counted as ``igcdesign net`` does: a network spec ('igcv1-cifar:L=4,M=8,D=20',
+    'mobilenetv2:alpha=0.75', …) or a YAML/JSON stage file → ``.params``, ``.mult_adds``,
+    ``.mem_access`` and ``.stages``. `bn` counts BN γ and β; `fc=False` leaves out the classifier."""
+    from igcdesign.nets import count_net
+
+    return count_net(spec_or_file, classes=classes, resolution=resolution, bn=bn, fc=fc)
+
+
+def derive(family: str):
+    """The family's derivation, step by step (``igcdesign derive``): ``.steps``, each with
+    ``.title``, ``.expr`` (a sympy expression) and ``.note``. Imports sympy."""
+    from igcdesign.symbolic.derivations import DERIVATIONS
+
+    name = str(family).strip().lower()
+    if name not in DERIVATIONS:
+        raise IGCError(f"unknown family '{name[:100]}' (derivations exist for {', '.join(DERIVATIONS)})")
+    return DERIVATIONS[name]()
+
+
+def module(spec: "str | Block", bn: bool = False, relu: bool = False):
+    """The block as a torch ``nn.Module`` (what ``igcdesign probe`` times), with BN and ReLU after
+    it when asked; it works with ``torch.jit.script``, ``torch.jit.trace`` and ``torch.export``.
+    Imports torch (IGCError with the install hint when it is missing)."""
+    from igcdesign.probe import require_torch
+
+    block = parse(spec)
+    require_torch()
+    from igcdesign.probe.modules import block_module
+
+    return block_module(block, bn=bn, relu=relu)
