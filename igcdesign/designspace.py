@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.progress import Progress
 
 SPACE_FAMILIES = ("igcv1", "igcv2", "igcv3")
@@ -209,7 +209,7 @@ def _hardware_ok(chain: tuple, width: Any, m: int) -> Any:
 
 def check_space_args(family: str, budget: int, k: int, hw: int, expansion: int) -> None:
     if family not in SPACE_FAMILIES:
-        raise IGCError(f"unknown family '{family}' for a design space (known: {', '.join(SPACE_FAMILIES)})")
+        raise IGCError(f"unknown family '{shown(family)}' for a design space (known: {', '.join(SPACE_FAMILIES)})")
     if not isinstance(budget, int) or budget <= 0:
         raise IGCError(f"--max-params must be positive, got {budget}")
     if budget > MAX_BUDGET[family]:

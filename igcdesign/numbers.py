@@ -1,10 +1,12 @@
-"""Parsing of user numbers: budgets like '4672', '1e6', '1_000_000', '2.5M', '17.5k'."""
+"""Parsing of user numbers: budgets like '4672', '1e6', '1_000_000', '2.5M', '17.5k', and whole
+numbers (every integer option, list item and COLUMN=VALUE value): ASCII digits only, bounded,
+exactly what a spec value accepts (no '3_0', no '٣' or '３２', no sign)."""
 
 from __future__ import annotations
 
 import re
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 MAX_BUDGET = 10**18
 _SUFFIX = {"k": 3, "K": 3, "M": 6, "G": 9, "B": 9, "T": 12}
@@ -23,8 +25,8 @@ def parse_count(text: str, what: str = "budget", maximum: int = MAX_BUDGET) -> i
     match = _NUMBER.fullmatch(body)
     if not match:
         if body.startswith("-"):
-            raise IGCError(f"{what} must be positive, got '{raw}'")
-        raise IGCError(f"{what} '{raw}' is not a number (try 4672, 1e6, 1_000_000, 2.5M, 17.5k)")
+            raise IGCError(f"{what} must be positive, got '{shown(raw)}'")
+        raise IGCError(f"{what} '{shown(raw)}' is not a number (try 4672, 1e6, 1_000_000, 2.5M, 17.5k)")
     digits = match["int"].replace("_", "").lstrip("0")
     fraction = (match["frac"] or "").replace("_", "").rstrip("0")
     if len(digits + fraction) > 2 * len(str(maximum)):  # before int(): Python refuses 4300+ digits
@@ -32,15 +34,43 @@ def parse_count(text: str, what: str = "budget", maximum: int = MAX_BUDGET) -> i
     exponent += int(match["exp"] or 0) - len(fraction)
     mantissa = int(digits + fraction or "0")
     if mantissa == 0:
-        raise IGCError(f"{what} must be positive, got '{raw}'")
+        raise IGCError(f"{what} must be positive, got '{shown(raw)}'")
     if exponent < 0:
         value, remainder = divmod(mantissa, 10**-exponent)
         if remainder:
-            raise IGCError(f"{what} '{raw}' is not an integer")
+            raise IGCError(f"{what} '{shown(raw)}' is not an integer")
     elif len(str(mantissa)) + exponent > len(str(maximum)) + 1:
-        raise IGCError(f"{what} '{raw}' is larger than the supported maximum {maximum:.0e}")
+        raise IGCError(f"{what} '{shown(raw)}' is larger than the supported maximum {maximum:.0e}")
     else:
         value = mantissa * 10**exponent
     if value > maximum:
-        raise IGCError(f"{what} '{raw}' is larger than the supported maximum {maximum:.0e}")
+        raise IGCError(f"{what} '{shown(raw)}' is larger than the supported maximum {maximum:.0e}")
     return value
+
+
+MAX_WHOLE = 10**15 - 1  # the largest spec value (15 digits, igcdesign.spec.MAX_DIGITS)
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def parse_whole(text: str, what: str, low: int = 1, high: int = MAX_WHOLE) -> int:
+    """An integer in [low, high] written in ASCII digits (spaces around allowed), else IGCError.
+
+    The digit count is checked before int(), so a 5000-digit value is refused, not converted.
+    """
+    raw = str(text).strip()
+    if not _WHOLE.fullmatch(raw):
+        raise IGCError(f"{what}: '{shown(raw)}' is not a whole number written in digits 0-9")
+    if len(raw.lstrip("0")) > len(str(high)):
+        raise IGCError(f"{what}: '{shown(raw)}' is larger than {high:,}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise IGCError(f"{what} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+def parse_whole_list(text: str, what: str, max_items: int, low: int = 1, high: int = MAX_WHOLE) -> list[int]:
+    """Comma-separated whole numbers (see :func:`parse_whole`), at most `max_items` of them."""
+    parts = str(text).split(",")
+    if len(parts) > max_items:
+        raise IGCError(f"{what}: {len(parts):,} values, at most {max_items:,}")
+    return [parse_whole(part, what, low, high) for part in parts]

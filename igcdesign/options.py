@@ -1,16 +1,64 @@
-"""typer options shared by several commands; their checks live in :mod:`igcdesign.validate`."""
+"""typer options shared by several commands; their checks live in :mod:`igcdesign.validate`.
+
+Every integer option of every command is an :func:`int_option`: one click type,
+:class:`WholeNumber`, that accepts exactly what a spec value accepts (ASCII digits, no '_', no
+sign, no other scripts' digits) within the bounds its --help states.
+"""
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
+import typer
+from typer._click import types as click_types
+
+from igcdesign.errors import IGCError
 from igcdesign.validate import MAX_HW, MAX_KERNEL, check_hw, check_kernel  # noqa: F401 (the commands' imports)
 
-JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document and nothing else.")
-HW_OPTION = typer.Option(32, "--hw", help="Side of the (square) output map, for mult_adds and mem_access.")
-KERNEL_OPTION = typer.Option(3, "--kernel", "-k", help="Kernel side k (S = k² taps).")
+MAX_EXPANSION = 1 << 10
+MAX_GROUPS = 1 << 20
+MAX_THREADS = 1024
+MAX_ROUNDS = 100
+MAX_WIDTH_OPTION = 10**15 - 1  # as large as a spec value
+MAX_TOP = 10_000  # rows a terminal table shows
 
-BATCH_OPTION = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32.")
-THREADS_OPTION = typer.Option(None, "--threads", help="With --measure: intra-op threads (default: torch's).")
+
+class WholeNumber(click_types.ParamType):
+    """A whole number in [low, high] in ASCII digits; anything else is a one-line usage error."""
+
+    name = "integer"
+
+    def __init__(self, low: int = 1, high: int = MAX_WIDTH_OPTION) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):  # a default
+            return value
+        from igcdesign.numbers import parse_whole
+
+        try:
+            return parse_whole(value, "value", self.low, self.high)
+        except IGCError as e:
+            self.fail(str(e).removeprefix("value: ").removeprefix("value "), param, ctx)
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "INT"
+
+
+def int_option(default: Any, *names: str, help: str, low: int = 1, high: int = MAX_WIDTH_OPTION,
+               show_range: bool = True, **extra: Any):
+    """A typer option holding a whole number in [low, high]; the range is appended to its help
+    (show_range=False where the help states a tighter bound that the command checks itself)."""
+    text = f"{help} [{low:,}–{high:,}]" if show_range else help
+    return typer.Option(default, *names, click_type=WholeNumber(low, high), help=text, **extra)
+
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document and nothing else.")
+HW_OPTION = int_option(32, "--hw", help="Side of the (square) output map, for mult_adds and mem_access.", high=MAX_HW)
+KERNEL_OPTION = int_option(3, "--kernel", "-k", help="Kernel side k (S = k² taps).", high=MAX_KERNEL)
+EXPANSION_OPTION = int_option(6, "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C).", high=MAX_EXPANSION)
+
+BATCH_OPTION = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32 [1–65,536, at most 64 sizes].")
+THREADS_OPTION = int_option(None, "--threads", help="With --measure: intra-op threads (default: torch's).", high=MAX_THREADS)
 MIN_TIME_OPTION = typer.Option(0.2, "--min-time", help="With --measure: seconds of timed calls per measurement.")
-ROUNDS_OPTION = typer.Option(1, "--rounds", help="With --measure: measure everything N times, round after round; keep each row's least disturbed round.")
+ROUNDS_OPTION = int_option(1, "--rounds", help="With --measure: measure everything N times, round after round; keep each row's least disturbed round.", high=MAX_ROUNDS)

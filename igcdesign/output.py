@@ -24,11 +24,20 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def console():
-    """A rich console on stdout (imported on demand)."""
+def console(**options: Any):
+    """A rich console on stdout (imported on demand) that prints text verbatim: markup is off, so
+    user text such as 'fig[old].png' or '[bold red]' is never read as style. Styles are given as
+    Text objects or style= arguments instead."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    class VerbatimConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1 here, which `check` would read as a verdict
+            self.quiet = True
+            raise BrokenPipeError("output pipe closed")
+
+    options.setdefault("highlight", False)
+    options.setdefault("markup", False)
+    return VerbatimConsole(**options)
 
 
 def print_table(table, out=None, wrap: Sequence[str] = (), drop: Sequence[str] = (),
@@ -40,13 +49,12 @@ def print_table(table, out=None, wrap: Sequence[str] = (), drop: Sequence[str] =
     it fits, and says so under it; one that still does not fit is printed at its narrowest
     unfolded width, with a line pointing to `alternative` (igcdesign.textable.fit_widths).
     """
-    from rich.console import Console
     from rich.measure import Measurement
 
     from igcdesign.textable import Need, fit_note, fit_widths
 
     out = out or console()
-    probe = Console(width=100_000, highlight=False)
+    probe = console(width=100_000)
     options = probe.options
     names = [str(column.header) for column in table.columns]
     needs = []
@@ -69,7 +77,7 @@ def print_table(table, out=None, wrap: Sequence[str] = (), drop: Sequence[str] =
     for column, width in zip(table.columns, [w for w in fit.widths if w is not None]):
         column.width = width  # fixed: rich neither collapses nor folds it; cells kept whole fit in it
     total = probe.measure(table).maximum
-    printer = out if total <= out.width else Console(highlight=False, width=total, file=out.file)
+    printer = out if total <= out.width else console(width=total, file=out.file)
     printer.print(table)
     note = fit_note(fit, names, total, out.width, alternative)
     if note:

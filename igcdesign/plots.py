@@ -17,6 +17,9 @@ LABELS = {"regular": "regular k×k conv", "dwsep": "depthwise separable", "igcv1
 
 
 def _pyplot():
+    import os
+
+    os.environ.pop("MPLBACKEND", None)  # figures are files drawn with Agg; a shell's backend (even a bogus one) is moot
     import matplotlib
 
     matplotlib.use("Agg", force=True)

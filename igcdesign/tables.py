@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 TABLE_FAMILIES = ("igcv1", "igcv2", "igcv3")
 DEFAULT_GROUPS = (1, 2, 4, 8)
@@ -267,5 +267,5 @@ def width_tables(budget: int, k: int = 3, families: Sequence[str] = ("igcv1",), 
     }
     for name in families:
         if name not in builders:
-            raise IGCError(f"unknown family '{name}' for a width table (known: {', '.join(TABLE_FAMILIES)}, all)")
+            raise IGCError(f"unknown family '{shown(name)}' for a width table (known: {', '.join(TABLE_FAMILIES)}, all)")
     return [builders[name]() for name in families]

@@ -10,6 +10,8 @@ from igcdesign.errors import IGCError
 
 MAX_HW = 1 << 16
 MAX_KERNEL = 1 << 10
+MAX_BATCH_SIZES = 64  # sizes in one --batch list
+MAX_BATCH_OPTION = 1 << 16  # what --batch parses; the measuring module may allow less
 
 
 def check_hw(hw: int) -> int:
@@ -36,14 +38,15 @@ def check_positive(value: int, option: str, maximum: int = 1 << 20) -> int:
 def parse_batches(values: Iterable[str | int]) -> tuple[int, ...]:
     """'--batch 1 --batch 32' or '--batch 1,32' → (1, 32), repeats dropped; IGCError for anything
     that is not a positive integer written in digits."""
+    from igcdesign.numbers import parse_whole_list
+
     batches: list[int] = []
     for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            if not part.isascii() or not part.isdigit() or int(part) < 1:
-                raise IGCError(f"--batch: '{part[:100]}' is not a positive integer")
-            if int(part) not in batches:
-                batches.append(int(part))
+        for size in parse_whole_list(str(value), "--batch", MAX_BATCH_SIZES, high=MAX_BATCH_OPTION):
+            if size not in batches:
+                batches.append(size)
+    if len(batches) > MAX_BATCH_SIZES:
+        raise IGCError(f"--batch: {len(batches)} sizes, at most {MAX_BATCH_SIZES}")
     return tuple(batches)
 
 

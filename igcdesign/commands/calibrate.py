@@ -11,20 +11,21 @@ from typing import Optional
 
 import typer
 
-from igcdesign.options import JSON_OPTION
+from igcdesign.options import JSON_OPTION, THREADS_OPTION, int_option
+from igcdesign.probe.calibrate import MAX_CONV_BATCH, MAX_CONV_CHANNELS, MAX_CONV_HW, MAX_MATMUL_N, MAX_REPEATS
 
 
 def calibrate(
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads (default: torch's)."),
+    threads: Optional[int] = THREADS_OPTION,
     dtype: str = typer.Option("float32", "--dtype", help="float32, bfloat16 or float16."),
     out: Optional[str] = typer.Option(None, "--out", help="Write the profile to this file instead of the cache directory."),
     buffer_mib: Optional[float] = typer.Option(None, "--buffer-mib", help="MiB per bandwidth buffer (default: 8× the last-level cache, 64-512)."),
-    matmul_n: int = typer.Option(2048, "--matmul-n", help="Side of the square matmul."),
-    conv_channels: int = typer.Option(256, "--conv-channels", help="Channels of the dense 3×3 conv."),
-    conv_hw: int = typer.Option(32, "--conv-hw", help="Map side of the dense conv."),
-    conv_batch: int = typer.Option(8, "--conv-batch", help="Batch of the dense conv."),
-    repeats: int = typer.Option(5, "--repeats", help="Repeats per figure (the median is kept, the spread reported)."),
+    matmul_n: int = int_option(2048, "--matmul-n", help="Side of the square matmul.", high=MAX_MATMUL_N),
+    conv_channels: int = int_option(256, "--conv-channels", help="Channels of the dense 3×3 conv.", high=MAX_CONV_CHANNELS),
+    conv_hw: int = int_option(32, "--conv-hw", help="Map side of the dense conv.", high=MAX_CONV_HW),
+    conv_batch: int = int_option(8, "--conv-batch", help="Batch of the dense conv.", high=MAX_CONV_BATCH),
+    repeats: int = int_option(5, "--repeats", help="Repeats per figure (the median is kept, the spread reported).", high=MAX_REPEATS),
     min_time: float = typer.Option(0.25, "--min-time", help="Seconds each repeat lasts at least."),
     json_: bool = JSON_OPTION,
 ) -> None:

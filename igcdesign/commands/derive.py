@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.options import JSON_OPTION
 
 DERIVABLE = ("igcv1", "igcv2", "igcv3")
@@ -18,7 +18,7 @@ def derive(
     """Show a family's derivation step by step: pretty for people, LaTeX for papers."""
     name = family.strip().lower()
     if name not in DERIVABLE:
-        raise IGCError(f"unknown family '{family}' (derivations exist for {', '.join(DERIVABLE)})")
+        raise IGCError(f"unknown family '{shown(family)}' (derivations exist for {', '.join(DERIVABLE)})")
     import sympy as sp
 
     from igcdesign.symbolic.derivations import DERIVATIONS
@@ -37,14 +37,16 @@ def derive(
         return
     from igcdesign.output import console
 
+    from rich.text import Text
+
     out = console()
-    out.print(f"[bold]{name.upper()} derivation[/bold]")
+    out.print(f"{name.upper()} derivation", style="bold")
     for i, step in enumerate(derivation.steps, 1):
-        out.print(f"\n[bold]{i}.[/bold] {step.title}")
+        out.print(Text.assemble("\n", (f"{i}.", "bold"), f" {step.title}"))
         body = sp.latex(step.expr) if latex else sp.pretty(step.expr, use_unicode=True)
         out.print(body, markup=False, highlight=False)
         if step.note:
-            out.print(f"   [dim]{step.note}[/dim]")
+            out.print(f"   {step.note}", style="dim")
 
 
 def register(app: typer.Typer) -> None:

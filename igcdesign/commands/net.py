@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import JSON_OPTION, MIN_TIME_OPTION, ROUNDS_OPTION
+from igcdesign.options import JSON_OPTION, MAX_HW, MIN_TIME_OPTION, ROUNDS_OPTION, THREADS_OPTION, int_option
 
 NETSPEC_HELP = (
     "Network spec: igcv1-cifar:L=4,M=8,D=20 | regular-cifar:C=16,D=20 | dwsep-cifar:C=35,D=20 | "
@@ -17,14 +17,14 @@ NETSPEC_HELP = (
 
 def net(
     specs: List[str] = typer.Argument(..., metavar="NETSPEC...", help=NETSPEC_HELP),
-    classes: Optional[int] = typer.Option(None, "--classes", help="Classifier outputs (default: 10 for CIFAR, 1000 for ImageNet)."),
-    resolution: Optional[int] = typer.Option(None, "--resolution", help="Input side (default: 32 for CIFAR, 224 for ImageNet)."),
+    classes: Optional[int] = int_option(None, "--classes", help="Classifier outputs (default: 10 for CIFAR, 1000 for ImageNet).", high=1 << 24),
+    resolution: Optional[int] = int_option(None, "--resolution", help="Input side (default: 32 for CIFAR, 224 for ImageNet).", high=MAX_HW),
     bn: bool = typer.Option(False, "--bn", help="Count BN γ and β (2 per channel per BN layer)."),
     no_fc: bool = typer.Option(False, "--no-fc", help="Leave out the classifier (FC weights and bias)."),
     measure: bool = typer.Option(False, "--measure", help="Build each network in PyTorch and time it (needs torch)."),
-    batch: List[str] = typer.Option(["1"], "--batch", help="Batch size(s) for --measure: repeat the option or give 1,32."),
+    batch: List[str] = typer.Option(["1"], "--batch", help="Batch size(s) for --measure: repeat the option or give 1,32 [1–65,536, at most 64 sizes]."),
     device: str = typer.Option("cpu", "--device", help="Device for --measure: cpu, cuda or auto."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads for --measure (default: torch's)."),
+    threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,
     rounds: int = ROUNDS_OPTION,
     json_: bool = JSON_OPTION,

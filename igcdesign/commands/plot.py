@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
+from igcdesign.options import EXPANSION_OPTION, HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
 
 KINDS = ("width-vs-params", "igcv1-table", "igcv2-depth", "pareto")
 
@@ -21,7 +21,7 @@ def plot(
     kernel: int = KERNEL_OPTION,
     family: str = typer.Option("igcv1", "--family", "-f", help="pareto: igcv1, igcv2 or igcv3."),
     objectives: str = typer.Option("width,params", "--objectives", help="pareto: two of width, params, mult_adds, mem_access, C_int."),
-    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t."),
+    expansion: int = EXPANSION_OPTION,
     tolerance: float = typer.Option(5.0, "--tolerance", help="igcv1-table / igcv2-depth: tolerance in % of the budget."),
     hw: int = HW_OPTION,
     json_: bool = JSON_OPTION,

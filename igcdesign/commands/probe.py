@@ -10,15 +10,15 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import HW_OPTION, JSON_OPTION
+from igcdesign.options import HW_OPTION, JSON_OPTION, ROUNDS_OPTION, THREADS_OPTION
 
 
 def probe(
     specs: List[str] = typer.Argument(..., help="Block specs to build and time, e.g. igcv1:L=4,M=32 dwsep:C=64 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
-    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="Batch size(s): repeat the option or give 1,32."),
+    batch: List[str] = typer.Option(["1"], "--batch", "-b", help="Batch size(s): repeat the option or give 1,32 [1–65,536, at most 64 sizes]."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (cuda when a GPU is available)."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Intra-op threads (default: torch's, usually the physical cores)."),
+    threads: Optional[int] = THREADS_OPTION,
     channels_last: bool = typer.Option(False, "--channels-last", help="Run modules and inputs in channels-last (NHWC) layout."),
     dtype: str = typer.Option("float32", "--dtype", help="float32, bfloat16 or float16 (where the device runs it)."),
     baseline: str = typer.Option(
@@ -26,7 +26,7 @@ def probe(
         help="Spec to compare against; 'auto' = widest regular conv with params ≤ the first spec's; 'none' for no baseline.",
     ),
     min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange)."),
-    rounds: int = typer.Option(1, "--rounds", help="Measure everything N times, round after round; keep each row's least disturbed round."),
+    rounds: int = ROUNDS_OPTION,
     bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
     impl: str = typer.Option("fast", "--impl", help="fast (batched matrix products, plan tuned and cached), plain (one nn.Conv2d per conv), or plain,fast to time both."),
     json_: bool = JSON_OPTION,

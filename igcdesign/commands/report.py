@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.options import JSON_OPTION
 
 
@@ -37,7 +37,7 @@ def report(
     names = [s.name for s in discover()]
     for name in section or []:
         if name not in names:
-            raise IGCError(f"unknown section '{name}' (known: {', '.join(names)})")
+            raise IGCError(f"unknown section '{shown(name)}' (known: {', '.join(names)})")
     written = write_report(target, only=list(section) if section else None)
     if json_:
         from igcdesign.output import emit_json

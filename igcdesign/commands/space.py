@@ -11,6 +11,7 @@ from igcdesign.errors import IGCError
 MAX_STDOUT_ROWS = 10_000  # rows to stdout (table or --json); --out FILE has no such bound
 from igcdesign.options import (
     BATCH_OPTION,
+    EXPANSION_OPTION,
     HW_OPTION,
     JSON_OPTION,
     KERNEL_OPTION,
@@ -19,6 +20,7 @@ from igcdesign.options import (
     THREADS_OPTION,
     check_hw,
     check_kernel,
+    int_option,
 )
 
 
@@ -27,18 +29,18 @@ def space(
     max_params: str = typer.Option(..., "--max-params", "-p", help="Parameter budget per block (1e6, 2.5M)."),
     kernel: int = KERNEL_OPTION,
     hw: int = HW_OPTION,
-    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t."),
-    min_width: Optional[int] = typer.Option(None, "--min-width", help="Keep width ≥ this."),
-    min_M: Optional[int] = typer.Option(None, "--min-M", help="IGCV1: keep M ≥ this."),
-    min_L: Optional[int] = typer.Option(None, "--min-L", help="IGCV1: keep L ≥ this."),
+    expansion: int = EXPANSION_OPTION,
+    min_width: Optional[int] = int_option(None, "--min-width", help="Keep width ≥ this."),
+    min_M: Optional[int] = int_option(None, "--min-M", help="IGCV1: keep M ≥ this."),
+    min_L: Optional[int] = int_option(None, "--min-L", help="IGCV1: keep L ≥ this."),
     minimum: Optional[List[str]] = typer.Option(None, "--min", help="COLUMN=VALUE: keep column ≥ value (repeatable)."),
     maximum: Optional[List[str]] = typer.Option(None, "--max", help="COLUMN=VALUE: keep column ≤ value (repeatable)."),
-    multiple_of: Optional[int] = typer.Option(None, "--multiple-of", help="Width and every conv's channels per group a multiple of m (channel-wise convs exempt)."),
+    multiple_of: Optional[int] = int_option(None, "--multiple-of", help="Width and every conv's channels per group a multiple of m (channel-wise convs exempt)."),
     channelwise: bool = typer.Option(False, "--channelwise", help="IGCV2: only chains whose k×k conv is channel-wise (K₁ = 1)."),
     pareto: bool = typer.Option(False, "--pareto", help="Keep only the Pareto front of --objectives."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int (default width,params); implies --pareto."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
-    top: int = typer.Option(20, "--top", help=f"Rows printed, in the table or --json (and timed with --measure); at most {MAX_STDOUT_ROWS:,}: --out takes every row."),
+    top: int = int_option(20, "--top", help=f"Rows printed, in the table or --json (and timed with --measure); at most {MAX_STDOUT_ROWS:,}: --out takes every row.", show_range=False),
     measure: bool = typer.Option(False, "--measure", help="Time the --top rows in PyTorch against the regular conv of the same budget (needs torch)."),
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
@@ -125,14 +127,22 @@ def _positive(value: int, flag: str) -> int:
     return value
 
 
+MAX_FILTERS = 64
+
+
 def _pairs(items: Optional[List[str]], flag: str) -> dict[str, int]:
-    """COLUMN=VALUE items into a dict; values are non-negative integers."""
+    """COLUMN=VALUE items into a dict; values are non-negative whole numbers (ASCII digits)."""
+    from igcdesign.errors import shown
+    from igcdesign.numbers import MAX_WHOLE, parse_whole
+
+    if len(items or []) > MAX_FILTERS:
+        raise IGCError(f"{flag}: {len(items)} filters, at most {MAX_FILTERS}")
     out: dict[str, int] = {}
     for item in items or []:
         column, eq, value = item.partition("=")
-        if not eq or not column.strip() or not value.strip().isdigit():
-            raise IGCError(f"{flag} '{item}': expected COLUMN=INTEGER, e.g. {flag} M=4")
-        out[column.strip()] = int(value)
+        if not eq or not column.strip() or not value.strip():
+            raise IGCError(f"{flag} '{shown(item)}': expected COLUMN=INTEGER, e.g. {flag} M=4")
+        out[column.strip()] = parse_whole(value, f"{flag} {shown(column.strip())}", low=0, high=MAX_WHOLE)
     return out
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import JSON_OPTION, KERNEL_OPTION, check_kernel
+from igcdesign.options import EXPANSION_OPTION, JSON_OPTION, KERNEL_OPTION, MAX_GROUPS, check_kernel
+
+MAX_GROUP_VALUES = 32  # G1 × G2 pairs: at most 32² = 1,024 IGCV3 rows
 
 
 def table(
@@ -13,15 +15,15 @@ def table(
     kernel: int = KERNEL_OPTION,
     family: str = typer.Option("igcv1", "--family", "-f", help="igcv1, igcv2, igcv3 or all."),
     tolerance: float = typer.Option(5.0, "--tolerance", help="Keep (IGCV1) or flag (IGCV2/3) rows within ± this % of T."),
-    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t."),
-    groups: str = typer.Option("1,2,4,8", "--groups", help="IGCV3 values of G1 and G2, comma-separated."),
+    expansion: int = EXPANSION_OPTION,
+    groups: str = typer.Option("1,2,4,8", "--groups", help="IGCV3 values of G1 and G2, comma-separated [1–1,048,576, at most 32 values]."),
     csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     markdown: bool = typer.Option(False, "--markdown", help="Print a markdown table."),
     latex: bool = typer.Option(False, "--latex", help="Print a LaTeX tabular."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Width tables: IGCV1 (L, M) rows per M nearest the budget, IGCV2 depths, IGCV3 (G1, G2)."""
-    from igcdesign.numbers import parse_count
+    from igcdesign.numbers import parse_count, parse_whole_list
     from igcdesign.tables import TABLE_FAMILIES, width_tables
 
     budget = parse_count(params, "--params")
@@ -29,7 +31,7 @@ def table(
     if sum((csv, markdown, latex, json_)) > 1:
         raise IGCError("choose one of --json, --csv, --markdown, --latex")
     names = list(TABLE_FAMILIES) if family == "all" else [family]
-    group_values = _int_list(groups, "--groups")
+    group_values = sorted(set(parse_whole_list(groups, "--groups", MAX_GROUP_VALUES, high=MAX_GROUPS)))
     tables = width_tables(budget, kernel, names, tolerance, expansion, group_values)
     from igcdesign.report import tables_render as render
 
@@ -45,16 +47,6 @@ def table(
         render.print_text(render.tables_latex(tables))
     else:
         render.tables_rich(tables)
-
-
-def _int_list(text: str, what: str) -> list[int]:
-    values = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part.isdigit() or int(part) < 1:
-            raise IGCError(f"{what}: '{part}' is not a positive integer")
-        values.append(int(part))
-    return sorted(set(values))
 
 
 def register(app: typer.Typer) -> None:

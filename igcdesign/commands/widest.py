@@ -6,15 +6,19 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.options import (
     BATCH_OPTION,
+    EXPANSION_OPTION,
     JSON_OPTION,
     KERNEL_OPTION,
+    MAX_GROUPS,
+    MAX_HW,
     MIN_TIME_OPTION,
     ROUNDS_OPTION,
     THREADS_OPTION,
     check_kernel,
+    int_option,
 )
 from igcdesign.validate import check_positive
 
@@ -32,7 +36,7 @@ def parse_families(values: list[str] | None) -> list[str] | None:
             if name == "all":
                 return None
             if name not in FAMILY_NAMES:
-                raise IGCError(f"unknown family '{name}' (choose from {', '.join(FAMILY_NAMES)}, all)")
+                raise IGCError(f"unknown family '{shown(name)}' (choose from {', '.join(FAMILY_NAMES)}, all)")
             if name not in names:
                 names.append(name)
     return names
@@ -41,14 +45,14 @@ def parse_families(values: list[str] | None) -> list[str] | None:
 def widest(
     params: str = typer.Option(..., "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k."),
     kernel: int = KERNEL_OPTION,
-    expansion: int = typer.Option(6, "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C)."),
-    g1: int = typer.Option(2, "--g1", help="IGCV3 groups of the expanding 1×1 conv."),
-    g2: int = typer.Option(2, "--g2", help="IGCV3 groups of the reducing 1×1 conv."),
+    expansion: int = EXPANSION_OPTION,
+    g1: int = int_option(2, "--g1", help="IGCV3 groups of the expanding 1×1 conv.", high=MAX_GROUPS),
+    g2: int = int_option(2, "--g2", help="IGCV3 groups of the reducing 1×1 conv.", high=MAX_GROUPS),
     family: Optional[List[str]] = typer.Option(None, "--family", "-f", help="Restrict to families (repeat or comma list)."),
     measure: bool = typer.Option(False, "--measure", help="Also time each optimum in PyTorch against the regular conv (needs torch)."),
     near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% of each family's widest width (e.g. 2%) and rank them by latency."),
-    top: int = typer.Option(10, "--top", help="With --near: at most this many of the widest candidates per family."),
-    hw: int = typer.Option(16, "--hw", help="With --measure/--near: side of the output map."),
+    top: int = int_option(10, "--top", help="With --near: at most this many of the widest candidates per family.", high=1000),
+    hw: int = int_option(16, "--hw", help="With --measure/--near: side of the output map.", high=MAX_HW),
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,

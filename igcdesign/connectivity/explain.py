@@ -18,12 +18,14 @@ def render_check(result: CheckResult) -> None:
 
     from igcdesign.output import print_table, console
 
+    from rich.text import Text
+
     out = console()
     spec = result.spec + (f" --perm-file {result.perm_file}" if result.perm_file is not None else "")
     # a spec wider than the terminal is printed on one line anyway (rich would fold it), as it pastes back
-    out.print(f"[bold]{spec}[/]  ({result.cin:,} → {result.cout:,} channels, {result.params:,} params)",
+    out.print(Text.assemble((spec, "bold"), f"  ({result.cin:,} → {result.cout:,} channels, {result.params:,} params)"),
               soft_wrap=len(spec) > out.width)
-    out.print(f"[{STYLE[result.verdict]}]{result.verdict}[/]: {WORDS[result.verdict]}.")
+    out.print(Text.assemble((result.verdict, STYLE[result.verdict]), f": {WORDS[result.verdict]}."))
     out.print(f"paths per (output, input) pair: min {result.paths_min:,}, max {result.paths_max:,} "
               f"over {result.pairs:,} pairs")
     if result.verdict not in ("strict", "relaxed"):
@@ -34,7 +36,7 @@ def render_check(result: CheckResult) -> None:
     for line in result.examples:
         out.print(f"  • {line}")
     for line in result.causes:
-        out.print(f"[yellow]why:[/] {line}")
+        out.print(Text.assemble(("why:", "yellow"), f" {line}"))
 
     table = Table(title="flow through the chain", title_justify="left")
     for col in ("layer", "shape", "params", "reach from one input", "max paths"):
@@ -84,9 +86,11 @@ def _render_igcv2(out, facts) -> None:
 
 
 def _render_fix(out, fix) -> None:
+    from rich.text import Text
+
     if not fix["exists"]:
-        out.print(f"[bold]fix:[/] none found — {fix['note']}")
+        out.print(Text.assemble(("fix:", "bold"), f" none found — {fix['note']}"))
         return
     delta = fix["params"] - fix["params_proposal"]
-    out.print(f"[bold]fix ({fix['kind']}):[/] {fix['spec']} → {fix['verdict']}, {fix['params']:,} params "
-              f"({delta:+,} vs the proposal); {fix['note']}")
+    out.print(Text.assemble((f"fix ({fix['kind']}):", "bold"), f" {fix['spec']} → {fix['verdict']}, {fix['params']:,} params "
+                            f"({delta:+,} vs the proposal); {fix['note']}"))

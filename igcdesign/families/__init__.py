@@ -1,7 +1,7 @@
 """The registry of block families, found by the name before the ':' of a spec, and
 :func:`parse_block`, which turns a spec into a :class:`Block` through its family."""
 
-from igcdesign.errors import SpecError
+from igcdesign.errors import SpecError, shown
 from igcdesign.families.base import Family, make_chain
 from igcdesign.families.block import Block
 from igcdesign.families.chain import Chain
@@ -21,7 +21,7 @@ def get_family(name: str) -> Family:
     try:
         return FAMILIES[name]
     except KeyError:
-        raise SpecError(f"unknown family '{name}' (known: {', '.join(FAMILIES)})") from None
+        raise SpecError(f"unknown family '{shown(name)}' (known: {', '.join(FAMILIES)})") from None
 
 
 def parse_block(text: str) -> Block:

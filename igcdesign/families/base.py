@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from igcdesign.errors import SpecError
+from igcdesign.errors import SpecError, shown
 from igcdesign.layers import GroupConv, Permute, is_identity_shuffle
 from igcdesign.families.block import Block
 from igcdesign.spec import parse_int, parse_int_list
@@ -82,7 +82,7 @@ class Family:
         for key, raw in items.items():
             if key not in known:
                 raise SpecError(
-                    f"unknown key '{key}' for {self.name} (known: {', '.join(sorted(known))})"
+                    f"unknown key '{shown(key)}' for {self.name} (known: {', '.join(sorted(known))})"
                 )
             if key in self.list_keys:
                 config[key] = self.parse_list(key, raw)
@@ -111,7 +111,7 @@ class Family:
             elif key in self.int_keys or key in self.defaults:
                 config[key] = _positive_int(value, f"{self.name} {key}")
             elif key not in self.list_keys:
-                raise SpecError(f"unknown key '{key}' for {self.name}")
+                raise SpecError(f"unknown key '{shown(key)}' for {self.name}")
 
     def complete(self, config: dict[str, Any]) -> None:
         """Fill in values that default to others (e.g. C = ∏K)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from igcdesign.errors import SpecError
+from igcdesign.errors import SpecError, shown
 from igcdesign.nets import cifar, imagenet
 from igcdesign.nets.model import Network
 from igcdesign.spec import split_spec
@@ -37,6 +37,6 @@ def parse_net(text: str | Network) -> Network:
         return load_network(text)
     name, items = split_spec(text)
     if name not in PRESETS:
-        raise SpecError(f"unknown network '{name}' (known: {', '.join(PRESETS)}, or a .yaml/.json stage file)")
+        raise SpecError(f"unknown network '{shown(name)}' (known: {', '.join(PRESETS)}, or a .yaml/.json stage file)")
     build, _ = PRESETS[name]
     return build(items)

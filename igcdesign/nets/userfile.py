@@ -35,7 +35,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from igcdesign.errors import SpecError
+from igcdesign.errors import SpecError, shown
 from igcdesign.families import get_family
 from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, split_at_convs, widen_first_conv, with_stride
 from igcdesign.families.block import Block
@@ -94,7 +94,7 @@ def _mapping(value: Any, what: str, keys: tuple[str, ...]) -> dict:
         raise SpecError(f"{what} must be a mapping of {', '.join(keys)}")
     for key in value:
         if key not in keys:
-            raise SpecError(f"{what}: unknown key '{key}' (known: {', '.join(keys)})")
+            raise SpecError(f"{what}: unknown key '{shown(key)}' (known: {', '.join(keys)})")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from igcdesign.errors import SpecError
+from igcdesign.errors import SpecError, shown
 from igcdesign.spec import parse_int
 
 _DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?|\.[0-9]{1,6}")
@@ -16,7 +16,7 @@ def parse_alpha(text: str, what: str) -> Fraction:
     """A width multiplier written as a plain decimal (e.g. '0.75'), exact, in (0, 16]."""
     text = text.strip()
     if not _DECIMAL.fullmatch(text):
-        raise SpecError(f"{what}: '{text}' is not a plain decimal number (e.g. 0.75)")
+        raise SpecError(f"{what}: '{shown(text)}' is not a plain decimal number (e.g. 0.75)")
     value = Fraction(text)
     if not 0 < value <= MAX_ALPHA:
         raise SpecError(f"{what}: must be in (0, {MAX_ALPHA}], got {text}")
@@ -33,7 +33,7 @@ def check_keys(items: dict[str, str], known: tuple[str, ...], name: str) -> None
     """SpecError naming the known keys if `items` has any other."""
     for key in items:
         if key not in known:
-            raise SpecError(f"unknown key '{key}' for network {name} (known: {', '.join(known)})")
+            raise SpecError(f"unknown key '{shown(key)}' for network {name} (known: {', '.join(known)})")
 
 
 def get_int(items: dict[str, str], key: str, name: str, default: int | None = None) -> int:
@@ -49,7 +49,7 @@ def per_stage(text: str, stages: int, what: str) -> list[str]:
     """'a/b/c' → one token per stage; a single token applies to every stage."""
     tokens = [t.strip() for t in text.split("/")]
     if any(not t for t in tokens):
-        raise SpecError(f"{what}: empty item in '{text}'")
+        raise SpecError(f"{what}: empty item in '{shown(text)}'")
     if len(tokens) == 1:
         return tokens * stages
     if len(tokens) != stages:

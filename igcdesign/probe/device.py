@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.profile import cpu_model  # noqa: F401  (re-exported: probe callers name it here)
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -32,7 +32,7 @@ def resolve_device(name: str, *, has_cuda: bool | None = None) -> str:
     """'cpu', 'cuda' or 'auto' → the device to use; IGCError for unknown names or a missing GPU."""
     name = str(name).strip().lower()
     if name not in DEVICES:
-        raise IGCError(f"--device must be one of {', '.join(DEVICES)}, got '{name}'")
+        raise IGCError(f"--device must be one of {', '.join(DEVICES)}, got '{shown(name)}'")
     if has_cuda is None:
         has_cuda = cuda_available()
     if name == "auto":
@@ -57,7 +57,7 @@ def torch_dtype(name: str):
 
     name = str(name).strip().lower()
     if name not in DTYPES:
-        raise IGCError(f"--dtype must be one of {', '.join(DTYPES)}, got '{name}'")
+        raise IGCError(f"--dtype must be one of {', '.join(DTYPES)}, got '{shown(name)}'")
     return getattr(torch, name)
 
 

@@ -22,8 +22,11 @@ def render_probe(document: dict[str, Any]) -> None:
     from igcdesign.output import print_table, console, fmt_float, group_digits
 
     out = console()
+    from rich.text import Text
+
     out.print(
-        f"[bold]{document['device']}[/bold] · torch {document['torch']} · {document['threads']} "
+        Text(str(document["device"]), style="bold"),
+        f"· torch {document['torch']} · {document['threads']} "
         f"thread{'s' if document['threads'] != 1 else ''} · "
         f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · output map "
         f"{document['hw']}×{document['hw']}"
@@ -41,7 +44,7 @@ def render_probe(document: dict[str, Any]) -> None:
         ratio = row["ratio_to_baseline"]
         impl = row.get("impl", "plain") + (f" ({'/'.join(row['plans'])})" if row.get("plans") else "")
         cells = [
-            row["spec"] + (" [dim](baseline)[/dim]" if row["is_baseline"] else ""), impl,
+            Text.assemble(row["spec"], (" (baseline)", "dim") if row["is_baseline"] else ""), impl,
             str(row["batch"]), params, group_digits(row["mult_adds"]),
             f"{fmt_float(row['latency_ms'], 3)} ± {_spread(row)}", fmt_float(row["gmacs"], 1),
             fmt_float(ratio, 2) if ratio is not None else "–",
@@ -53,9 +56,9 @@ def render_probe(document: dict[str, Any]) -> None:
     print_table(table, out, drop=("GMAC/s", "mult_adds", "floor ms", "batch", "impl"))
     if document.get("busy"):
         out.print(document["busy"], style="yellow", markup=False)
-    out.print("[dim]ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
+    out.print("ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
               "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread); "
-              "impl: plain (nn.Conv2d per conv) or fast (its plan: cl = grouped k×k channels-last, mm = 1×1 as matrix products)[/dim]")
+              "impl: plain (nn.Conv2d per conv) or fast (its plan: cl = grouped k×k channels-last, mm = 1×1 as matrix products)", style="dim")
     if floors:
         out.print(f"floor: per layer max(mult_adds / peak, mem_access × bytes / bandwidth) + call cost on {document['profile']}; "
                   "× floor = latency / floor", markup=False, style="dim")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 
 @dataclass(frozen=True)
