@@ -64,7 +64,7 @@ def parse_whole(text: str, what: str, low: int = 1, high: int = MAX_WHOLE) -> in
         raise IGCError(f"{what}: '{shown(raw)}' is larger than {high:,}")
     value = int(raw)
     if not low <= value <= high:
-        raise IGCError(f"{what} must be between {low:,} and {high:,}, got {value:,}")
+        raise IGCError(f"{what} must be between {low} and {high}, got {value}")
     return value
 
 

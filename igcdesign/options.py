@@ -12,7 +12,6 @@ from typing import Any
 import typer
 from typer._click import types as click_types
 
-from igcdesign.errors import IGCError
 from igcdesign.validate import MAX_HW, MAX_KERNEL, check_hw, check_kernel  # noqa: F401 (the commands' imports)
 
 MAX_EXPANSION = 1 << 10
@@ -36,10 +35,8 @@ class WholeNumber(click_types.ParamType):
             return value
         from igcdesign.numbers import parse_whole
 
-        try:
-            return parse_whole(value, "value", self.low, self.high)
-        except IGCError as e:
-            self.fail(str(e).removeprefix("value: ").removeprefix("value "), param, ctx)
+        name = max(param.opts, key=len) if param is not None and param.opts else "value"
+        return parse_whole(value, name, self.low, self.high)  # IGCError: one line, exit 2
 
     def get_metavar(self, param, ctx=None) -> str:
         return "INT"
