@@ -19,7 +19,6 @@ MAX_GROUPS = 1 << 20
 MAX_THREADS = 1024
 MAX_ROUNDS = 100
 MAX_WIDTH_OPTION = 10**15 - 1  # as large as a spec value
-MAX_TOP = 10_000  # rows a terminal table shows
 
 
 class WholeNumber(click_types.ParamType):

@@ -165,12 +165,3 @@ def test_space_out_name_with_markup_is_printed_verbatim(cli, tmp_path, monkeypat
     r = cli("space", "-f", "igcv1", "-p", "1e4", "--top", "2", "-o", name)
     assert r.exit_code == 0, r.stderr
     assert name in r.stdout.replace("\n", "")
-
-
-def test_check_spec_with_markup_looking_perm_file_name(cli, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "[bold red]p[").mkdir()
-    (tmp_path / "[bold red]p[/].json").write_text("[[0, 2, 4, 6, 1, 3, 5, 7]]")
-    r = cli("check", "chain:W=8/8/8,G=2/2", "--perm-file", "[bold red]p[/].json")
-    assert r.exit_code in (0, 1), r.stderr
-    assert "[bold red]p[/].json" in r.stdout.replace("\n", "")

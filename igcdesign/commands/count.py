@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw
+from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw, MAX_THREADS, int_option
 
 MAX_FLOOR_BATCH = 1 << 16
 
@@ -15,8 +15,8 @@ MAX_FLOOR_BATCH = 1 << 16
 def count(
     spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
-    batch: int = typer.Option(1, "--batch", help="Batch size for the floor (the roofline time on this machine's profile)."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Profile to use for the floor: calibrated with N threads (default: torch's)."),
+    batch: int = int_option(1, "--batch", help="Batch size for the floor (the roofline time on this machine's profile).", high=1 << 16),
+    threads: Optional[int] = int_option(None, "--threads", help="Profile to use for the floor: calibrated with N threads (default: torch's).", high=MAX_THREADS),
     dtype: str = typer.Option("float32", "--dtype", help="Profile to use for the floor: calibrated in this dtype."),
     json_: bool = JSON_OPTION,
 ) -> None:
