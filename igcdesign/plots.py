@@ -139,25 +139,27 @@ def igcv1_table_plot(out: Path, budget: int, k: int = 3, tolerance: float = 5.0,
     return {"kind": "igcv1-table", "budget": budget, "kernel": k, "rows": rows, "bound": b}
 
 
-def igcv2_depth_plot(out: Path, budget: int, k: int = 3, tolerance: float = 5.0) -> dict[str, Any]:
-    """Width and params of the IGCV2 table rows against the number of group convs L, with the
-    continuous optimum L = 1 + ln C marked."""
-    from igcdesign.tables import igcv2_table
+def igcv2_depth_plot(out: Path, budget: int, k: int = 3) -> dict[str, Any]:
+    """Width and params against the number of group convs L of the widest IGCV2 block within
+    the budget at each depth (igcdesign.igcv2_depth), with the continuous optimum L = 1 + ln C."""
+    from igcdesign.bounds import igcv2_bound
+    from igcdesign.igcv2_depth import depth_rows, mark_near_ln_C
 
-    table = igcv2_table(budget, k, tolerance)
-    rows = table.rows
+    rows = depth_rows(budget, k)
+    b = dict(igcv2_bound(budget, k))
+    mark_near_ln_C(rows, b.get("L"))
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.6))
     Ls = [r["L"] for r in rows]
     ax.plot(Ls, [r["width"] for r in rows], "o-", color=COLORS["igcv2"], label="width C (left)")
-    ax.set_xlabel("L: group convs (one channel-wise k×k, L − 1 balanced 1×1)")
+    ax.set_xlabel("L: group convs (one channel-wise k×k, L − 1 1×1)")
     ax.set_ylabel("width C (channels)", color=COLORS["igcv2"])
     ax2 = ax.twinx()
     ax2.plot(Ls, [r["params"] for r in rows], "s--", color="#555555", ms=4, label="params (right)")
     ax2.axhline(budget, color="#555555", lw=0.8, ls=":")
     ax2.set_ylabel("params per block (conv weights)")
+    ax2.set_ylim(0, budget * 1.08)
     ax2.grid(False)
-    b = table.bound
     if b.get("L"):
         ax.axvline(b["L"], color="gray", ls="--", lw=1)
         ax.annotate(f"L = 1 + ln C ≈ {b['L']:.2f}", (b["L"], ax.get_ylim()[0]), xytext=(6, 10),
@@ -165,8 +167,8 @@ def igcv2_depth_plot(out: Path, budget: int, k: int = 3, tolerance: float = 5.0)
     ax.set_xticks(Ls)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper left", fontsize=8.5)
-    ax.set_title(f"IGCV2 at T ≈ {budget:,} params (dotted), k = {k}: balanced K nearest T per depth")
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="center right", fontsize=8.5)
+    ax.set_title(f"IGCV2 within T = {budget:,} params (dotted), k = {k}: the widest block per depth")
     _save(fig, out)
     return {"kind": "igcv2-depth", "budget": budget, "kernel": k, "rows": rows, "bound": b}
 

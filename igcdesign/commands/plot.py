@@ -15,14 +15,14 @@ KINDS = ("width-vs-params", "igcv1-table", "igcv2-depth", "pareto")
 def plot(
     kind: str = typer.Argument(..., help="width-vs-params, igcv1-table, igcv2-depth or pareto."),
     out: str = typer.Option(..., "--out", "-o", help="Figure file: .png, .svg or .pdf."),
-    params: Optional[str] = typer.Option(None, "--params", "-p", help="Budget for igcv1-table (default 4672) and igcv2-depth (default 4700)."),
+    params: Optional[str] = typer.Option(None, "--params", "-p", help="Budget for igcv1-table (default 4672) and igcv2-depth (default 4700, at most 1e12)."),
     min_params: str = typer.Option("1e3", "--min-params", help="width-vs-params: smallest budget."),
     max_params: Optional[str] = typer.Option(None, "--max-params", help="width-vs-params: largest budget (default 1e8); pareto: the space's budget (default 1e6)."),
     kernel: int = KERNEL_OPTION,
     family: str = typer.Option("igcv1", "--family", "-f", help="pareto: igcv1, igcv2 or igcv3."),
     objectives: str = typer.Option("width,params", "--objectives", help="pareto: two of width, params, mult_adds, mem_access, C_int."),
     expansion: int = EXPANSION_OPTION,
-    tolerance: float = typer.Option(5.0, "--tolerance", help="igcv1-table / igcv2-depth: tolerance in % of the budget."),
+    tolerance: float = typer.Option(5.0, "--tolerance", help="igcv1-table: tolerance in % of the budget."),
     hw: int = HW_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -54,10 +54,9 @@ def plot(
         igcv1_table(budget, kernel, tolerance)  # validates the budget before a figure is started
         data = plots.igcv1_table_plot(target, budget, kernel, tolerance)
     elif kind == "igcv2-depth":
-        from igcdesign.tables import check_tolerance
+        from igcdesign.igcv2_depth import MAX_BUDGET
 
-        check_tolerance(tolerance)
-        data = plots.igcv2_depth_plot(target, parse_count(params or "4700", "--params"), kernel, tolerance)
+        data = plots.igcv2_depth_plot(target, parse_count(params or "4700", "--params", maximum=MAX_BUDGET), kernel)
     else:
         from igcdesign.designspace import check_objectives, enumerate_space
 
