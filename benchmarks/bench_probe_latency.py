@@ -7,8 +7,14 @@ timed against the widest regular conv of the same budget, measured in the same r
 group sizes (M channels per primary group, L per secondary group) are or are not multiples of
 8, and single 3×3 group convs of about the same width with different group sizes.
 
+Every block is timed in both implementations (`--impls plain,fast`: one nn.Conv2d per conv, and
+igcdesign.probe.fast's batched products with a tuned plan) beside its floor on this machine's
+profile (`igcdesign calibrate`; the script calibrates first when there is none), and the report
+says where the floor of a design is above the regular conv's measured latency: there no kernel
+can make the design win on this machine.
+
     .venv/bin/python benchmarks/bench_probe_latency.py [--hw 32] [--batches 1,32] [--rounds 3]
-        [--min-time 0.3] [--threads N] [--out reports/latency_cpu.md]
+        [--min-time 0.3] [--threads N] [--impls plain,fast] [--out reports/latency_cpu.md]
 
 Every figure in the report comes from this run; rerun it to refresh the report on a machine.
 """
@@ -77,6 +83,7 @@ def main() -> None:
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--min-time", type=float, default=0.3)
+    parser.add_argument("--impls", default="plain,fast", help="implementations to time: plain, fast or plain,fast")
     parser.add_argument("--out", default=str(ROOT / "reports" / "latency_cpu.md"))
     parser.add_argument("--quiet-load", type=float, default=0.7, help="wait for a 1-minute load below this first")
     parser.add_argument("--wait", type=float, default=600, help="seconds to wait for it at most")
@@ -84,9 +91,11 @@ def main() -> None:
     wait_for_quiet(args.quiet_load, args.wait)
     batches = tuple(int(b) for b in args.batches.split(","))
     budgets = [int(b) for b in args.budgets.split(",")]
+    impls = tuple(args.impls.split(","))
     settings = ProbeSettings(hw=args.hw, batches=batches, threads=args.threads, device=args.device,
                              dtype=args.dtype, channels_last=args.channels_last,
-                             min_time=args.min_time, rounds=args.rounds)
+                             min_time=args.min_time, rounds=args.rounds, impls=impls)
+    ensure_profile(settings)
 
     docs = []
     for budget in budgets:
@@ -107,8 +116,25 @@ def main() -> None:
     print(f"wrote {out} and {out.with_suffix('.csv')}", file=sys.stderr)
 
 
-CSV_FIELDS = ("section", "spec", "family", "width", "params", "params_torch", "mult_adds", "batch", "hw",
-              "latency_ms", "iqr_ms", "gmacs", "ratio_to_baseline", "is_baseline", "blocks", "calls_per_block",
+def ensure_profile(settings) -> None:
+    """Calibrate this machine for the run's fingerprint when no profile exists (the floors need one)."""
+    import torch
+
+    from igcdesign.probe.calibrate import calibrate
+    from igcdesign.probe.device import device_name, resolve_device
+    from igcdesign.profile import Fingerprint, find_profile, save_profile
+
+    device = resolve_device(settings.device)
+    threads = settings.threads or torch.get_num_threads()
+    lookup = find_profile(Fingerprint(device_name(device), str(torch.__version__), threads, settings.dtype))
+    if lookup.profile is None:
+        print(f"{lookup.message}: calibrating first", file=sys.stderr)
+        save_profile(calibrate(device, threads, settings.dtype))
+
+
+CSV_FIELDS = ("section", "spec", "impl", "plans", "family", "width", "params", "params_torch", "mult_adds", "batch", "hw",
+              "latency_ms", "iqr_ms", "gmacs", "ratio_to_baseline", "floor_ms", "ratio_to_floor", "is_baseline", "blocks",
+              "calls_per_block",
               "round_medians_ms")
 
 
@@ -121,6 +147,7 @@ def write_csv(path: Path, docs) -> None:
             for row in doc["results"]:
                 row = dict(row)
                 row["round_medians_ms"] = " ".join(f"{x:.4f}" for x in row["round_medians_ms"])
+                row["plans"] = "/".join(row.get("plans") or [])
                 writer.writerow(row)
     tmp.replace(path)
 
@@ -154,10 +181,15 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
             f"{first['threads']} thread(s); the lowest-median round removes much of that, not all of it: "
             "read ratios and throughput patterns, not single milliseconds"
         )
+    profile = first.get("profile") or "no machine profile (no floors)"
     lines += [
+        f"- floor: the roofline floor of each block on {profile}: per layer max(mult_adds / peak, mem_access × bytes / "
+        "bandwidth) + call cost, summed; × floor = latency / floor (below 1 where maps stay in the caches)",
         "",
-        "Latency is the median time of one call for the whole batch (± ? where one timed block left no spread); × regular is the latency ratio to the widest "
-        "regular conv of the same budget at the same batch, measured in the same run; GMAC/s = batch × mult_adds / latency.",
+        "Latency is the median time of one call for the whole batch (± ? where one timed block left no spread), for the plain "
+        "module (one nn.Conv2d per conv) and the fast one (igcdesign.probe.fast, its plan in brackets: cl = grouped k×k "
+        "channels-last, mm = 1×1 convs as matrix products, conv = the plain kernels); × regular is the fast latency over the "
+        "widest regular conv's (its own fastest implementation) of the same budget at the same batch, in the same run.",
         "",
     ]
     for budget, doc in docs:
@@ -165,20 +197,19 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
         header = "| family | spec | width | params | mult_adds / sample |"
         rule = "|---|---|---:|---:|---:|"
         for b in batches:
-            header += f" batch {b}: ms ± IQR | × regular | GMAC/s |"
-            rule += "---:|---:|---:|"
+            header += f" batch {b}: plain ms | fast ms | fast / plain | floor ms | fast × floor | × regular |"
+            rule += "---:|---:|---:|---:|---:|---:|"
         lines += [header, rule]
-        rows = doc["results"]
-        for spec in dict.fromkeys(r["spec"] for r in rows):
-            mine = {r["batch"]: r for r in rows if r["spec"] == spec}
-            r0 = mine[batches[0]]
+        by_spec = rows_by_spec(doc)
+        for spec, mine in by_spec.items():
+            r0 = next(iter(mine.values()))
             line = f"| {r0['family']} | `{spec}` | {r0['width']:,} | {r0['params']:,} | {r0['mult_adds']:,} |"
             for b in batches:
-                r = mine[b]
-                line += f" {fmt_ms(r)} | {r['ratio_to_baseline']:.2f} | {r['gmacs']:.1f} |"
+                line += batch_cells(mine, b, regular_best(doc, b))
             lines.append(line)
         lines.append("")
         lines += widest_findings(doc, batches)
+    lines += floor_findings([d for _, d in docs], batches)
     lines += igcv1_section(igcv1_doc, batches)
     lines += group_section(group_doc, batches)
     tmp = path.with_suffix(".md.tmp")
@@ -186,35 +217,92 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
     tmp.replace(path)
 
 
+def best(mine: dict, b: int) -> dict:
+    """The faster implementation's row of one spec at batch b."""
+    return min((r for (batch, _), r in mine.items() if batch == b), key=lambda r: r["latency_ms"])
+
+
+def regular_best(doc, b: int) -> float | None:
+    rows = [r["latency_ms"] for r in doc["results"] if r["is_baseline"] and r["batch"] == b]
+    return min(rows) if rows else None
+
+
+def batch_cells(mine: dict, b: int, regular_ms: float | None) -> str:
+    """plain ms | fast ms | fast / plain | floor ms | fast × floor | × regular, for one spec at batch b."""
+    plain, fast = mine.get((b, "plain")), mine.get((b, "fast"))
+    floor = (fast or plain)["floor_ms"]
+    cells = [fmt_ms(plain) if plain else "–", (fmt_ms(fast) + f" ({'/'.join(fast.get('plans') or [])})") if fast else "–",
+             f"{fast['latency_ms'] / plain['latency_ms']:.2f}" if plain and fast else "–",
+             f"{floor:.3f}" if floor else "–",
+             f"{fast['ratio_to_floor']:.2f}" if fast and floor else "–",
+             f"{best(mine, b)['latency_ms'] / regular_ms:.2f}" if regular_ms else "–"]
+    return " " + " | ".join(cells) + " |"
+
+
+def floor_findings(docs, batches) -> list[str]:
+    """Where a design's floor is above the regular conv's measured latency: no kernel can win there."""
+    out = ["## Where the floor itself is above the regular conv", "",
+           "A block whose floor (the least time its layers' traffic and arithmetic need on this machine) exceeds what "
+           "the widest regular conv of the same budget actually takes cannot beat that conv here, whatever the kernel: "
+           "the design, not the implementation, is slower.", ""]
+    found = False
+    for doc in docs:
+        for b in batches:
+            regular_ms = regular_best(doc, b)
+            for spec, mine in rows_by_spec(doc).items():
+                row = best(mine, b)
+                if row["is_baseline"] or not row.get("floor_ms") or regular_ms is None:
+                    continue
+                if row["floor_ms"] > regular_ms:
+                    found = True
+                    out.append(f"- `{spec}` at batch {b}: floor {row['floor_ms']:.3f} ms > regular conv "
+                               f"{regular_ms:.3f} ms ({row['floor_ms'] / regular_ms:.2f}×; measured {row['latency_ms']:.3f} ms)")
+    if not found:
+        out.append("- none: every block's floor is below the regular conv's latency (a good enough kernel could win)")
+    return out + [""]
+
+
 def widest_findings(doc, batches) -> list[str]:
     out = []
+    by_spec = rows_by_spec(doc)
     for b in batches:
-        rows = [r for r in doc["results"] if r["batch"] == b and not r["is_baseline"]]
+        rows = [best(mine, b) for mine in by_spec.values()]
+        rows = [r for r in rows if not r["is_baseline"]]
+        regular_ms = regular_best(doc, b)
         fastest = min(rows, key=lambda r: r["latency_ms"])
         slowest = max(rows, key=lambda r: r["latency_ms"])
         widest = max(rows, key=lambda r: r["width"])
         out.append(
-            f"- batch {b}: fastest {fastest['family']} ({fastest['ratio_to_baseline']:.2f}× regular), "
-            f"slowest {slowest['family']} ({slowest['ratio_to_baseline']:.2f}× regular); the widest, "
-            f"{widest['family']} at {widest['width']:,} channels, runs at {widest['gmacs']:.1f} GMAC/s "
-            f"against the regular conv's {next(r['gmacs'] for r in doc['results'] if r['is_baseline'] and r['batch'] == b):.1f}."
+            f"- batch {b} (each block's faster implementation): fastest {fastest['family']} "
+            f"({fastest['latency_ms'] / regular_ms:.2f}× regular), slowest {slowest['family']} "
+            f"({slowest['latency_ms'] / regular_ms:.2f}× regular); the widest, {widest['family']} at {widest['width']:,} "
+            f"channels, runs at {widest['gmacs']:.1f} GMAC/s."
         )
     return out + [""]
 
 
-def batch_header(header: str, rule: str, batches) -> list[str]:
-    """A markdown header and rule with an 'ms ± IQR | GMAC/s' pair of columns per batch size."""
+def impls_of(doc) -> list[str]:
+    return list(dict.fromkeys(r.get("impl", "plain") for r in doc["results"]))
+
+
+def batch_header(header: str, rule: str, batches, impls) -> list[str]:
+    """A markdown header and rule with an 'ms ± IQR | GMAC/s' pair of columns per batch and impl."""
     for b in batches:
-        header += f" batch {b}: ms ± IQR | GMAC/s |"
-        rule += "---:|---:|"
+        for impl in impls:
+            header += f" b{b} {impl}: ms ± IQR | GMAC/s |"
+            rule += "---:|---:|"
     return [header, rule]
 
 
+def impl_cells(mine: dict, b: int, impls) -> str:
+    return "".join(f" {fmt_ms(mine[b, i])} | {mine[b, i]['gmacs']:.1f} |" for i in impls)
+
+
 def rows_by_spec(doc) -> dict:
-    """spec → {batch → result row}."""
+    """spec → {(batch, impl) → result row}."""
     by_spec: dict = {}
     for r in doc["results"]:
-        by_spec.setdefault(r["spec"], {})[r["batch"]] = r
+        by_spec.setdefault(r["spec"], {})[r["batch"], r.get("impl", "plain")] = r
     return by_spec
 
 
@@ -226,25 +314,27 @@ def igcv1_section(doc, batches) -> list[str]:
         "Params and mult_adds differ between rows, so compare GMAC/s (work done per second).",
         "",
     ]
+    impls = impls_of(doc)
     lines += batch_header("| L | M | width | M mult. of 8 | L mult. of 8 | params | mult_adds / sample |",
-                          "|---:|---:|---:|:-:|:-:|---:|---:|", batches)
+                          "|---:|---:|---:|:-:|:-:|---:|---:|", batches, impls)
     by_spec = rows_by_spec(doc)
     for L, M in IGCV1_NEAR_128:
         mine = by_spec[f"igcv1:L={L},M={M},k=3"]
-        r0 = mine[batches[0]]
+        r0 = next(iter(mine.values()))
         line = (f"| {L} | {M} | {L * M} | {'yes' if is_mult8(M) else 'no'} | {'yes' if is_mult8(L) else 'no'} | "
                 f"{r0['params']:,} | {r0['mult_adds']:,} |")
         for b in batches:
-            line += f" {fmt_ms(mine[b])} | {mine[b]['gmacs']:.1f} |"
+            line += impl_cells(mine, b, impls)
         lines.append(line)
     lines.append("")
     for b in batches:
-        groups = {"both": [], "one": [], "neither": []}
-        for L, M in IGCV1_NEAR_128:
-            key = {2: "both", 1: "one", 0: "neither"}[is_mult8(L) + is_mult8(M)]
-            groups[key].append(by_spec[f"igcv1:L={L},M={M},k=3"][b]["gmacs"])
-        parts = [f"{k}: {statistics.median(v):.1f} GMAC/s (n={len(v)})" for k, v in groups.items() if v]
-        lines.append(f"- batch {b}, median throughput by how many of L, M are multiples of 8 — " + "; ".join(parts) + ".")
+        for impl in impls:
+            groups = {"both": [], "one": [], "neither": []}
+            for L, M in IGCV1_NEAR_128:
+                key = {2: "both", 1: "one", 0: "neither"}[is_mult8(L) + is_mult8(M)]
+                groups[key].append(by_spec[f"igcv1:L={L},M={M},k=3"][b, impl]["gmacs"])
+            parts = [f"{k}: {statistics.median(v):.1f} GMAC/s (n={len(v)})" for k, v in groups.items() if v]
+            lines.append(f"- batch {b}, {impl}: median throughput by how many of L, M are multiples of 8 — " + "; ".join(parts) + ".")
     lines.append("")
     return lines
 
@@ -256,23 +346,25 @@ def group_section(doc, batches) -> list[str]:
         "A single k×k group conv (`chain:W=C/C,G=n,k=3`, group size s = C/n): the IGCV1 primary conv alone.",
         "",
     ]
-    lines += batch_header("| group size s | groups n | width | mult. of 8 |", "|---:|---:|---:|:-:|", batches)
+    impls = impls_of(doc)
+    lines += batch_header("| group size s | groups n | width | mult. of 8 |", "|---:|---:|---:|:-:|", batches, impls)
     by_spec = rows_by_spec(doc)
     sizes = {}
     for spec, mine in by_spec.items():
-        r0 = mine[batches[0]]
+        r0 = next(iter(mine.values()))
         n = int(spec.split("G=")[1].split(",")[0])
         s = sizes[spec] = r0["width"] // n
         line = f"| {s} | {n} | {r0['width']} | {'yes' if is_mult8(s) else 'no'} |"
         for b in batches:
-            line += f" {fmt_ms(mine[b])} | {mine[b]['gmacs']:.1f} |"
+            line += impl_cells(mine, b, impls)
         lines.append(line)
     lines.append("")
     for b in batches:
-        yes = [m[b]["gmacs"] for spec, m in by_spec.items() if is_mult8(sizes[spec])]
-        no = [m[b]["gmacs"] for spec, m in by_spec.items() if not is_mult8(sizes[spec])]
-        lines.append(f"- batch {b}: median {statistics.median(yes):.1f} GMAC/s for group sizes that are multiples of 8 "
-                     f"(n={len(yes)}) against {statistics.median(no):.1f} for the others (n={len(no)}).")
+        for impl in impls:
+            yes = [m[b, impl]["gmacs"] for spec, m in by_spec.items() if is_mult8(sizes[spec])]
+            no = [m[b, impl]["gmacs"] for spec, m in by_spec.items() if not is_mult8(sizes[spec])]
+            lines.append(f"- batch {b}, {impl}: median {statistics.median(yes):.1f} GMAC/s for group sizes that are multiples "
+                         f"of 8 (n={len(yes)}) against {statistics.median(no):.1f} for the others (n={len(no)}).")
     lines.append("")
     return lines
 

@@ -8,9 +8,11 @@ pass over the map. Here the chain is compiled, once, into steps:
   on a reshaped view of the channel axis; a shuffle before it is not run at all: it is the
   choice of view, ``(n, s, C/s, h·w)`` transposed, that the product reads its operand through
   (torch copies an operand only when no strided view can express it);
-- a k×k (or strided) conv stays a convolution, in channels-last where it is grouped (there
-  oneDNN's kernels are several times faster than the contiguous ones), the shuffle before it
-  materialised straight into the layout the conv wants, in one pass;
+- a k×k (or strided) conv stays a convolution, in channels-last where it is grouped with more
+  than one channel per group (there oneDNN's kernels are several times faster than the
+  contiguous ones; a channel-wise conv is as fast contiguous, and its neighbours' products
+  want contiguous maps), the shuffle before it materialised straight into the layout the conv
+  wants, in one pass;
 - a dense 1×1 conv after a channels-last step stays a channels-last conv (a GEMM on NHWC with
   no layout change); after a contiguous step it is a plain matrix product;
 - a trailing permutation (IGCV1's permute-back) is the only shuffle that moves data on its own.
@@ -204,8 +206,8 @@ def _out_channels(chain: Sequence[Any]) -> int:
 def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[nn.Module], list[str]]:
     """The steps of a chain and a word for each; IGCError for what cannot be built.
 
-    Layout is tracked from a contiguous input. With 'cl' in the plan a grouped k×k conv runs
-    channels-last; a dense conv (k×k, or 1×1 after a channels-last step) runs in the layout it
+    Layout is tracked from a contiguous input. With 'cl' in the plan a grouped k×k conv with
+    more than one channel per group runs channels-last; a dense conv (k×k, or 1×1 after a channels-last step) runs in the layout it
     is given. With 'mm' a grouped 1×1 conv (or a dense one after a contiguous step) is a
     product that writes a contiguous map. Plan 'conv' is the plain module's kernels.
     """
@@ -258,7 +260,7 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
             plan.append(f"matmul g={groups}" + (f" via shuffle {pending}" if pending else ""))
             channels_last = False
         else:
-            cl = use_cl and (groups > 1 or channels_last)
+            cl = use_cl and (1 < groups < cin or channels_last)
             conv = nn.Conv2d(cin, cout, k, stride=stride, padding=conv_padding(k, stride), groups=groups, bias=False)
             steps.append(ConvStep(conv, pending, cl))
             plan.append(f"conv {k}x{k} g={groups}" + (" channels-last" if cl else "") + (f" via shuffle {pending}" if pending else ""))
