@@ -240,14 +240,18 @@ def derive(family: str):
     return DERIVATIONS[name]()
 
 
-def module(spec: "str | Block", bn: bool = False, relu: bool = False):
+def module(spec: "str | Block", bn: bool = False, relu: bool = False, impl: str = "fast"):
     """The block as a torch ``nn.Module`` (what ``igcdesign probe`` times), with BN and ReLU after
     it when asked; it works with ``torch.jit.script``, ``torch.jit.trace`` and ``torch.export``.
+    ``impl='fast'`` (default) runs 1×1 group convs as batched matrix products and grouped k×k
+    convs channels-last (:mod:`igcdesign.probe.fast`); ``impl='plain'`` is one ``nn.Conv2d``
+    per conv, kept for reference. Both compute the same function with the same parameters.
     Imports torch (IGCError with the install hint when it is missing)."""
-    from igcdesign.probe import require_torch
+    from igcdesign.probe import parse_impls, require_torch
 
     block = parse(spec)
+    (impl,) = parse_impls(impl)[:1]
     require_torch()
-    from igcdesign.probe.modules import block_module
+    from igcdesign.probe.fast import build
 
-    return block_module(block, bn=bn, relu=relu)
+    return build(block.chain, impl, bn=bn, relu=relu)

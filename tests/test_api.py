@@ -303,12 +303,29 @@ def test_module_scripts_traces_and_exports(spec):
     assert y.shape == (2, c.width_out, 6, 6)
 
 
+@pytest.mark.parametrize("spec", SPECS)
+def test_module_is_fast_by_default_and_plain_on_request_with_equal_outputs(spec):
+    torch = pytest.importorskip("torch")
+    from igcdesign.probe.fast import FastChainModule
+
+    fast = igcdesign.module(spec, bn=True, relu=True).eval()
+    plain = igcdesign.module(spec, bn=True, relu=True, impl="plain").eval()
+    assert isinstance(fast, FastChainModule) and not isinstance(plain, FastChainModule)
+    fast.load_plain(plain)
+    x = torch.randn(2, igcdesign.parse(spec).chain[0].cin, 5, 5, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fast.double()(x), plain.double()(x), rtol=0, atol=1e-10)
+    with pytest.raises(IGCError, match="--impl"):
+        igcdesign.module(spec, impl="quick")
+
+
 def test_module_bn_relu_and_a_block_argument():
     torch = pytest.importorskip("torch")
     block = igcdesign.parse("igcv1:L=4,M=8")
     m = igcdesign.module(block, bn=True, relu=True)
     assert sum(p.numel() for p in m.parameters()) == 2432 + 2 * 32
-    assert isinstance(m[-1], torch.nn.ReLU) and isinstance(m[-2], torch.nn.BatchNorm2d)
+    *_, bn, relu = m.modules()  # BN then ReLU, after the block's own layers
+    assert isinstance(relu, torch.nn.ReLU) and isinstance(bn, torch.nn.BatchNorm2d)
     with pytest.raises(SpecError):
         igcdesign.module("igcv1:L=0,M=8")
 

@@ -162,6 +162,7 @@ class FastChainModule(nn.Module):
             x = step(x)
         return self.post(x)
 
+    @torch.jit.ignore
     def conv_weights(self) -> list[nn.Parameter]:
         """The weights of the chain's convs, in chain order (nn.Conv2d shapes)."""
         found = []
@@ -172,6 +173,7 @@ class FastChainModule(nn.Module):
                 found.append(step.weight)
         return found
 
+    @torch.jit.ignore
     @torch.no_grad()
     def replan(self, plan: str) -> "FastChainModule":
         """The same block (its weights and BN/ReLU, shared) compiled with another plan."""
@@ -181,6 +183,7 @@ class FastChainModule(nn.Module):
         other.post = self.post
         return other.to(device=theirs.device, dtype=theirs.dtype)
 
+    @torch.jit.ignore
     @torch.no_grad()
     def load_plain(self, plain: nn.Module) -> "FastChainModule":
         """Copy a plain module's conv weights (and BN state) in: the two then compute the same."""
