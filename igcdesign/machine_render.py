@@ -32,7 +32,17 @@ def render_profile(document: dict[str, Any]) -> None:
     loads = [x for x in document.get("load_average", []) if x is not None]
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
     out.print(f"{load}spread = (max − min) / median over {document['sizes'].get('repeats')} repeats", markup=False)
-    out.print(f"profile written to {document['path']}", markup=False, soft_wrap=True)
+    out.print(f"profile written to {home_relative(document['path'])}", markup=False, soft_wrap=True)
+
+
+def home_relative(path: str) -> str:
+    """The path with the user's home directory written as ~ (as a shell would show it)."""
+    import os
+
+    home = os.path.expanduser("~")
+    if home and home != "~" and (path == home or path.startswith(home.rstrip(os.sep) + os.sep)):
+        return "~" + path[len(home.rstrip(os.sep)):]
+    return path
 
 
 def floor_note(message: str) -> None:

@@ -117,3 +117,26 @@ def test_bad_options_are_one_line_errors(cli, args):
 def test_out_into_a_directory_is_refused(cli, tmp_path):
     result = cli("calibrate", *TINY_ARGS, "--out", str(tmp_path))
     assert result.exit_code == 2 and "directory" in result.stderr
+
+
+def test_cuda_clock_synchronises_the_device(monkeypatch):
+    """No GPU here: torch.cuda.synchronize is mocked, and the clock must call it around the calls."""
+    from igcdesign.probe.calibrate import wall_clock
+
+    syncs = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: syncs.append(1))
+    seconds = wall_clock("cuda")(lambda: None, 0.0)
+    assert seconds >= 0 and len(syncs) >= 3  # before the first call and after each of at least two
+
+
+def test_cuda_buffers_are_half_a_gib_at_most():
+    assert default_buffer_bytes("cuda", 1 << 40, None) == 512 * MiB
+    assert default_buffer_bytes("cuda", 1 << 30, None) == 128 * MiB
+
+
+def test_home_is_shown_as_a_tilde(monkeypatch, tmp_path):
+    from igcdesign.machine_render import home_relative
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert home_relative(str(tmp_path / "a" / "b.json")) == "~/a/b.json"
+    assert home_relative("/elsewhere/b.json") == "/elsewhere/b.json"
