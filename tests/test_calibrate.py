@@ -114,9 +114,11 @@ def test_bad_options_are_one_line_errors(cli, args):
     assert result.stderr.startswith("igcdesign: error:") and result.stderr.count("\n") == 1
 
 
-def test_out_into_a_directory_is_refused(cli, tmp_path):
-    result = cli("calibrate", *TINY_ARGS, "--out", str(tmp_path))
-    assert result.exit_code == 2 and "directory" in result.stderr
+@pytest.mark.parametrize("name", ["", "missing/p.json", "p.txt"])
+def test_out_must_be_a_json_file_in_an_existing_directory(cli, tmp_path, name):
+    result = cli("calibrate", *TINY_ARGS, "--out", str(tmp_path / name))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
 
 
 def test_cuda_clock_synchronises_the_device(monkeypatch):

@@ -46,12 +46,10 @@ def calibrate(
                     else default_buffer_bytes(resolved, available_memory(resolved), last_level_cache_bytes()))
     sizes = Sizes(buffer_bytes, matmul_n, conv_channels, conv_hw, conv_batch, repeats, min_time).check()
     target = None
-    if out is not None:
-        from pathlib import Path
+    if out is not None:  # checked before the measurement, not after it
+        from igcdesign.files import check_out
 
-        target = Path(out)
-        if target.is_dir():
-            raise IGCError(f"--out {out}: is a directory")
+        target = check_out(out, (".json",))
 
     live = sys.stderr.isatty()
 
