@@ -13,7 +13,6 @@ light body), for `widest`, which must answer instantly.
 from __future__ import annotations
 
 import os
-import shutil
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -31,11 +30,17 @@ def text_width(text: str) -> int:
 
 
 def terminal_width() -> int:
-    """Columns of the terminal: $COLUMNS, else the terminal's size, else 80 (as rich decides)."""
+    """Columns of the terminal, decided as rich decides for the other tables: $COLUMNS, else the
+    size of the first of stdin, stdout, stderr that is a terminal, else 80."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    return shutil.get_terminal_size((80, 24)).columns
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (OSError, ValueError):
+            continue
+    return 80
 
 
 @dataclass(frozen=True)
