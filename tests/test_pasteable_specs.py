@@ -202,3 +202,18 @@ def test_chain_spec_of_a_composed_gap_is_the_composition():
     spec = chain_spec(chain)
     gap = parse_block(spec).config["P"][0]
     assert gap == tuple(a[b[j]] for j in range(4))
+
+
+@pytest.mark.parametrize("spec,needle", [
+    ("chain:W=8/8/8,G=2/2,k=1/1,P=0-4194304", "more than 4,194,304"),  # refused before expanding
+    ("chain:W=8/8/8,G=2/2,k=1/1,P=7-0", "backwards"),
+    ("chain:W=8/8/8,G=2/2,k=1/1,P=0.1.2.x", "not a channel index"),
+    ("chain:W=8/8/8,G=2/2,k=1/1,P=0-6", "not a permutation of 8"),
+    ("chain:W=8/8/8,G=2/2,k=1/1,P=0-6.6", "not a permutation of 8"),
+    ("chain:W=8/8/8,G=2/2,k=1/1,tail=1.0", "not a permutation of 8"),
+])
+def test_bad_inline_permutations_are_one_line_errors(cli, spec, needle):
+    for command in ("count", "check"):
+        result = cli(command, spec)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1 and needle in result.stderr

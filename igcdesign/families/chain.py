@@ -130,7 +130,7 @@ class Chain(Family):
                 raise SpecError(f"{what}: shuffle groups must be positive, got {gap}")
             if isinstance(gap, int):
                 check_divides(gap, W[i + 1], f"{what} shuffle")
-            elif isinstance(gap, tuple) and (len(gap) != W[i + 1] or sorted(gap) != list(range(W[i + 1]))):
+            elif isinstance(gap, tuple) and not _is_permutation(gap, W[i + 1]):
                 raise SpecError(f"{what}: not a permutation of {W[i + 1]} channels")
 
     def chain(self, W, G, k, P, tail="i", **_):
@@ -155,6 +155,18 @@ class Chain(Family):
         if tail != "i":
             parts.append("tail=" + _token_text(tail))
         return "chain:" + ",".join(parts)
+
+
+def _is_permutation(perm: tuple, width: int) -> bool:
+    """Every index 0 … width − 1 exactly once (one byte per channel, no sorted copy)."""
+    if len(perm) != width:
+        return False
+    seen = bytearray(width)
+    for v in perm:
+        if type(v) is not int or not 0 <= v < width or seen[v]:
+            return False
+        seen[v] = 1
+    return True
 
 
 def _token_text(gap) -> str:
