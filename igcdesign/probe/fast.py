@@ -99,9 +99,11 @@ class MatmulStep(nn.Module):
         s = self.shuffle
         if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
             rows = x.permute(0, 2, 3, 1).reshape(n, hw, c)  # a view of the NHWC memory
-            if s > 0:
-                rows = rows.reshape(n, hw, s, c // s).transpose(2, 3)
-            operand = rows.reshape(n, hw, g, c // g).permute(0, 2, 3, 1)
+            if s > 0:  # logical channel a·s + b is rows[..., b·(c/s) + a]
+                cols = rows.reshape(n, hw, s, c // s).permute(0, 3, 2, 1)
+            else:
+                cols = rows.transpose(1, 2)
+            operand = cols.reshape(n, g, c // g, hw)  # layout change and shuffle in one copy
         else:
             cols = x.reshape(n, c, hw)
             if s > 0:
