@@ -1,12 +1,14 @@
-"""Build a folder's new files apart, then install them all at once, or not at all.
+"""Build a folder's new files apart, and install them only once all of them were built.
 
 :func:`staged` gives a fresh, uniquely named folder beside the target (on the target's file
 system, so every move out of it is a rename). Whatever is written there is invisible to the target
 and to any other run: two runs never see each other's staging folders, which are hidden
-(``.<name>.staging-<random>``) and never listed by the report. :func:`install` then moves the
-staged files into the target, the file named last (the index that links to the others) last;
-when the target does not exist yet, the staging folder itself is renamed to it. If anything fails
-before :func:`install`, the staging folder is removed and the target is left as it was.
+(``.<name>.staging-<random>``) and never listed by the report. :func:`install` then renames the
+staged files into the target, the file named last (the index that links to the others) last, so a
+reader sees each file whole, old or new, and the new index only once its files are in place; when
+the target does not exist yet, the staging folder itself is renamed to it, all at once. If
+anything fails before :func:`install`, the staging folder is removed and the target is left as it
+was.
 """
 
 from __future__ import annotations
