@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-PLOT_KINDS = ("width-vs-params", "igcv1-table", "igcv2-depth", "pareto")
 COLORS = {"regular": "#444444", "dwsep": "#8c564b", "igcv1": "#1f77b4", "igcv2": "#d62728", "igcv3": "#2ca02c"}
 LABELS = {"regular": "regular k×k conv", "dwsep": "depthwise separable", "igcv1": "IGCV1",
           "igcv2": "IGCV2 (channel-wise k×k)", "igcv3": "IGCV3 (t = {t}, G1 = G2 = 2)"}

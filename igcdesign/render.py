@@ -81,10 +81,12 @@ def render_widest(budget: int, kernel: int, results) -> None:
 
 
 def _latency_text(rows: list[dict]) -> str:
+    """Per batch: median ms (IQR, '?' where a single timed block gave no spread) × the baseline."""
     parts = []
     for row in rows:
         ratio = f" ×{row['ratio_to_baseline']:.2f}" if row.get("ratio_to_baseline") else ""
-        parts.append(f"b{row['batch']}: {row['latency_ms']:.3f} ({row['iqr_ms']:.3f}){ratio}")
+        spread = "?" if row.get("blocks", 2) < 2 else f"{row['iqr_ms']:.3f}"
+        parts.append(f"b{row['batch']}: {row['latency_ms']:.3f} ({spread}){ratio}")
     return "\n".join(parts) or "–"
 
 

@@ -75,7 +75,7 @@ def measurement_lines(measured: dict[str, Any]) -> list[str]:
              f" · {measured['dtype']} · " + (f"best of {rounds} rounds" if rounds > 1 else "1 round")]
     base = measured.get("baseline")
     if base:
-        times = ", ".join(f"b{row['batch']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f})" for row in base["latency"])
+        times = ", ".join(f"b{row['batch']}: {row['latency_ms']:.3f} ms (IQR {_spread(row)})" for row in base["latency"])
         lines.append(f"baseline {base['spec']}: {times}; × regular = latency / the baseline's at that batch")
     if measured.get("busy"):
         lines.append(measured["busy"])

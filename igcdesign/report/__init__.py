@@ -10,7 +10,7 @@ skipped). It is found by :func:`discover`; nothing has to be registered. Each mo
 ``ORDER: int``
     Where it goes: sections are written in order of ``(ORDER, module name)``. The paper
     reproductions use 10–40 (IGCV1 Table 1 = 10, IGCV2 Table 2 = 20, IGCV2 depth sweep = 25,
-    IGCV1 Table 3 = 30 is free for the networks report), overviews 50 and above.
+    IGCV1 Table 3, the CIFAR networks, = 30), overviews 50 and above.
 ``write(out: pathlib.Path) -> str``
     Writes the section's own files into ``out`` (the report directory; it exists) and returns
     the section's markdown body, without its heading. Links to its files are relative
