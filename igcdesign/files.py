@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -104,3 +104,67 @@ def write_csv(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
         writer.writerow(columns)
         for row in rows:
             writer.writerow([fmt(row.get(c)) for c in columns])
+
+
+# --- reading what users name -----------------------------------------------------------------
+
+MAX_JSON_DIGITS = 19  # digits of one integer inside a user's file (int64); Python refuses 4300+ anyway
+
+
+def read_user_text(path: str | Path, what: str, max_bytes: int) -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes`, or IGCError with one line.
+
+    Devices, FIFOs and directories are refused before anything is read (opened with O_NONBLOCK,
+    so a FIFO cannot block the open either), and at most max_bytes + 1 bytes are ever read.
+    """
+    import stat
+
+    name = shown(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise IGCError(f"{what} {name}: {e.strerror or 'cannot open'}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IGCError(f"{what} {name}: not a regular file")
+        if info.st_size > max_bytes:
+            raise IGCError(f"{what} {name}: {info.st_size:,} bytes is larger than {max_bytes:,}")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:  # the file grew while being read
+            raise IGCError(f"{what} {name}: larger than {max_bytes:,} bytes")
+    except OSError as e:
+        raise IGCError(f"{what} {name}: {e.strerror or 'cannot read'}") from None
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise IGCError(f"{what} {name}: not UTF-8 text") from None
+
+
+def load_json(text: str, what: str) -> Any:
+    """json.loads with every integer at most MAX_JSON_DIGITS digits, no NaN/Infinity, and deep
+    nesting refused: IGCError with one line for anything else."""
+    import json
+
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
+            raise IGCError(f"{what}: an integer of {len(digits.lstrip('-')):,} digits (at most {MAX_JSON_DIGITS})")
+        return int(digits)
+
+    def constant(name: str) -> Any:
+        raise IGCError(f"{what}: {name} is not a number JSON allows")
+
+    try:
+        return json.loads(text, parse_int=integer, parse_constant=constant)
+    except json.JSONDecodeError as e:
+        raise IGCError(f"{what}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise IGCError(f"{what}: nested too deeply") from None

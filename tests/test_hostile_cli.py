@@ -165,3 +165,126 @@ def test_space_out_name_with_markup_is_printed_verbatim(cli, tmp_path, monkeypat
     r = cli("space", "-f", "igcv1", "-p", "1e4", "--top", "2", "-o", name)
     assert r.exit_code == 0, r.stderr
     assert name in r.stdout.replace("\n", "")
+
+
+# --- networks and stage files: every size bounded before work ----------------------------------
+
+def test_network_depth_is_bounded(cli):
+    line = one_line_error(cli("net", "regular-cifar:C=16,D=999999999999998", "--json"))
+    assert "at most 4,096 blocks" in line
+
+
+def test_largest_accepted_depth_counts(cli):
+    doc = cli("net", "regular-cifar:C=1,D=4097", "--json").json()
+    # 3 stages of 1365 blocks; closed form: stem 3·1·9 + per stage B·w²·9 with the down-sampling
+    # blocks w/2·w·9, + FC 4·10 + 10 (widths 1, 2, 4)
+    B = 1365
+    convs = 3 * 1 * 9 + (B * 1 * 9) + (2 * 1 * 9 + (B - 1) * 4 * 9) + (4 * 2 * 9 + (B - 1) * 16 * 9)
+    assert doc["params"] == convs + 4 * 10 + 10
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_yaml_alias_bomb_is_refused_cheaply(cli, tmp_path):
+    text = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8)
+    ) + "stages: [{block: 'igcv1:L=4,M=8'}]\n"
+    assert "aliases are expanded" in one_line_error(cli("net", write(tmp_path, "lol.yaml", text)))
+
+
+def test_yaml_aliases_of_stages_count_as_stages(cli, tmp_path):
+    text = "stages:\n  - &s {block: 'igcv1:L=4,M=8', repeats: 4096}\n" + "  - *s\n" * 1999
+    assert "2,000 stages, at most 256" in one_line_error(cli("net", write(tmp_path, "s.yaml", text)))
+
+
+def test_stage_file_bytes_are_bounded(cli, tmp_path):
+    text = "stages:\n" + "  - {block: 'igcv1:L=4,M=8'}\n" * 20_000
+    assert "larger than 262,144" in one_line_error(cli("net", write(tmp_path, "big.yaml", text)))
+
+
+def test_total_blocks_are_bounded(cli, tmp_path):
+    text = "stem: {width: 32}\nstages:\n" + "  - {block: 'igcv1:L=4,M=8', repeats: 4096}\n" * 2
+    assert "more than 4,096 blocks" in one_line_error(cli("net", write(tmp_path, "b.yaml", text)))
+
+
+def test_total_convs_are_bounded(cli, tmp_path):
+    chain = "chain:W=" + "/".join(["8"] * 1001) + ",G=" + "/".join(["8"] * 1000)
+    text = f"in_channels: 8\nstages:\n  - {{block: '{chain}', repeats: 100}}\n"
+    assert "more than 65,536 convs" in one_line_error(cli("net", write(tmp_path, "c.yaml", text)))
+
+
+@pytest.mark.parametrize("suffix,text", [
+    (".yaml", "stages: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+    (".json", '{"stages": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    (".yaml", "stages: [{block: 'igcv1:L=4,M=8', repeats: " + "1" * 5000 + "}]\n"),
+    (".json", '{"stages": [{"block": "igcv1:L=4,M=8", "repeats": ' + "1" * 5000 + "}]}"),
+    (".yaml", "stages: &x [*x]\n"),
+    (".json", '{"stages": [{"block": "igcv1:L=4,M=8", "repeats": NaN}]}'),
+])
+def test_hostile_stage_files_are_one_line(cli, tmp_path, suffix, text):
+    one_line_error(cli("net", write(tmp_path, "n" + suffix, text)))
+
+
+@pytest.mark.parametrize("special", ["fifo", "folder"])
+def test_stage_file_must_be_regular(cli, tmp_path, special):
+    path = tmp_path / "n.yaml"
+    os.mkfifo(path) if special == "fifo" else path.mkdir()
+    assert "not a regular file" in one_line_error(cli("net", str(path)))
+
+
+def test_stage_contradicting_igcv1_width_names_the_stage(cli, tmp_path):
+    path = write(tmp_path, "n.yaml", "stem: {width: 64}\nstages: [{block: 'igcv1:L=4,M=2', width: 64}]\n")
+    line = one_line_error(cli("net", path))
+    assert "stage 1" in line and "igcv1:L=4,M=2" in line and "64" in line
+
+
+def test_stage_contradicting_igcv3_input_names_the_stage(cli, tmp_path):
+    path = write(tmp_path, "n.yaml", "stem: {width: 32}\nstages:\n  - {block: 'igcv1:L=4,M=8'}\n  - {block: 'igcv3:C=128'}\n")
+    line = one_line_error(cli("net", path))
+    assert "stage 2" in line and "C=128" in line and "32" in line
+
+
+def test_stage_agreeing_with_its_spec_is_built(cli, tmp_path):
+    path = write(tmp_path, "n.yaml", "stem: {width: 32}\nstages: [{block: 'igcv1:L=4,M=8', width: 32}, {block: 'igcv3:C=32', width: 64}]\n")
+    assert cli("net", path, "--json").exit_code == 0
+
+
+def test_stage_file_name_with_markup_is_printed_verbatim(cli, tmp_path):
+    path = write(tmp_path, "n.yaml", "name: '[bold red]mine[/]'\nstem: {width: 32}\nstages: [{block: 'igcv1:L=4,M=8'}]\n")
+    r = cli("net", path)
+    assert r.exit_code == 0 and "[bold red]mine[/]" in r.stdout
+
+
+# --- perm files --------------------------------------------------------------------------------
+
+def test_perm_file_dev_zero_is_refused_without_reading(cli):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    assert "not a regular file" in one_line_error(cli("check", "chain:W=8/8/8,G=2/2", "--perm-file", "/dev/zero"))
+
+
+def test_perm_file_fifo_does_not_block():
+    """A FIFO nobody writes to would block a plain open() forever; the child must answer."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        fifo = os.path.join(folder, "p.json")
+        os.mkfifo(fifo)
+        r = run_process("check", "chain:W=8/8/8,G=2/2", "--perm-file", fifo, timeout=60)
+    assert r.returncode == 2 and "not a regular file" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("text", ["[[" + "1" * 5000 + "]]", "[" * 100_000 + "]" * 100_000, "[[NaN]]"])
+def test_hostile_perm_files_are_one_line(cli, tmp_path, text):
+    one_line_error(cli("check", "chain:W=8/8/8,G=2/2", "--perm-file", write(tmp_path, "p.json", text)))
+
+
+def test_perm_file_bytes_are_bounded(cli, tmp_path):
+    path = tmp_path / "p.json"
+    with open(path, "wb") as handle:
+        handle.truncate((48 << 20) + 1)  # sparse: no disk used
+    assert "larger than 50,331,648" in one_line_error(cli("check", "chain:W=8/8/8,G=2/2", "--perm-file", str(path)))

@@ -246,8 +246,8 @@ classes: 10
 stem: {width: 32}
 stages:
   - {block: "igcv1:L=4,M=8", repeats: 2, width: 32}
-  - {block: "igcv1:L=4,M=8", repeats: 2, stride: 2, width: 64}
-  - {block: "igcv1:L=4,M=8", repeats: 2, stride: 2, width: 128}
+  - {block: "igcv1:L=4,M=16", repeats: 2, stride: 2, width: 64}
+  - {block: "igcv1:L=4", repeats: 2, stride: 2, width: 128}
 """
 
 

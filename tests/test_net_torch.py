@@ -90,7 +90,7 @@ def test_file_network_builds(tmp_path):
         "resolution": 32, "classes": 10, "stem": {"width": 24},
         "stages": [
             {"block": "igcv3:t=4,G1=2,G2=2", "repeats": 2, "width": 24, "shortcut": True},
-            {"block": "igcv1:L=3,M=8", "repeats": 2, "stride": 2, "width": 48},
+            {"block": "igcv1:L=3,M=16", "repeats": 2, "stride": 2, "width": 48},
             {"block": "igcv2:K=1x8x12", "stride": 2},
         ],
         "head": {"width": 192},

@@ -11,7 +11,7 @@ def check(
     spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s (grammar: docs/conventions.md)."),
     perm_file: str = typer.Option(
         None, "--perm-file", metavar="FILE",
-        help="JSON list of index lists, one per gap between convs (output j = input perm[j]); replaces the spec's permutations.",
+        help="JSON list of index lists, one per gap between convs (output j = input perm[j]); replaces the spec's permutations. A regular file of at most 48 MiB.",
     ),
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -22,7 +22,7 @@ def check(
     checked, including chains that fall apart into many independent blocks (channel-wise convs,
     identity gaps). Refused with exit 2: wider chains, and irregular ones whose class-level path
     matrix needs more than 2^24 non-zero entries (distinct connected path profiles, about 1 GB)
-    or more than 2^28 path terms at one conv.
+    or more than 2^28 path terms at one conv. A spec has at most 16,384 characters and 1,024 convs.
     """
     from igcdesign.connectivity import analyze
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.layers import GroupConv, Permute
 
-MAX_PERM_FILE_BYTES = 256 << 20
+MAX_PERM_FILE_BYTES = 48 << 20  # one full-width gap (2^22 channels) written as JSON fits
 
 
 def gap_widths(chain: Sequence) -> list[int]:
@@ -19,20 +17,14 @@ def gap_widths(chain: Sequence) -> list[int]:
 
 
 def read_perm_file(path: str) -> list:
-    """The JSON document of a perm file: one list of channel indices per gap (unvalidated)."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as e:
-        raise IGCError(f"--perm-file {path}: {e.strerror or 'cannot read'}") from None
-    if size > MAX_PERM_FILE_BYTES:
-        raise IGCError(f"--perm-file {path}: {size:,} bytes is larger than {MAX_PERM_FILE_BYTES:,}")
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise IGCError(f"--perm-file {path}: cannot read ({e.__class__.__name__})") from None
-    except json.JSONDecodeError as e:
-        raise IGCError(f"--perm-file {path}: not JSON ({e.msg} at line {e.lineno})") from None
+    """The JSON document of a perm file: one list of channel indices per gap (unvalidated).
+
+    Only a regular file of at most MAX_PERM_FILE_BYTES is read (/dev/zero, a FIFO or a directory
+    is refused before reading), and integers of more than 19 digits are refused unconverted.
+    """
+    from igcdesign.files import load_json, read_user_text
+
+    return load_json(read_user_text(path, "--perm-file", MAX_PERM_FILE_BYTES), f"--perm-file {shown(path)}")
 
 
 def validate_perms(doc, widths: Sequence[int]) -> list[tuple[int, ...]]:

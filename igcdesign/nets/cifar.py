@@ -37,7 +37,7 @@ from typing import Callable
 from igcdesign.errors import SpecError
 from igcdesign.families import get_family
 from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, widen_first_conv, with_stride
-from igcdesign.nets.values import check_keys, get_int, per_stage
+from igcdesign.nets.values import MAX_BLOCKS, check_keys, get_int, per_stage
 from igcdesign.families.block import Block
 from igcdesign.spec import parse_int_list
 
@@ -45,12 +45,15 @@ RESOLUTION = 32
 CLASSES = 10
 STAGES = 3
 DEFAULT_DEPTH = 20
+MAX_DEPTH = 3 * (MAX_BLOCKS // 3) + 2  # 4,097: 3 stages of 1,365 blocks
 
 
 def blocks_per_stage(depth: int, name: str) -> int:
     """B = (D − 2) / 3, or SpecError when the depth does not fit the layout."""
     if depth < 5 or (depth - 2) % 3:
         raise SpecError(f"{name}: depth D={depth} does not fit D = 3B + 2 with B ≥ 1 (e.g. 8, 20, 38, 62, 98)")
+    if depth > MAX_DEPTH:
+        raise SpecError(f"{name}: depth D={depth} is more than {MAX_DEPTH:,} (at most {MAX_BLOCKS:,} blocks in a network)")
     return (depth - 2) // 3
 
 

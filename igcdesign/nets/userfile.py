@@ -22,6 +22,13 @@ How `width` and the stage's input width enter the block:
   the CIFAR layouts' down-sampling rule (see :func:`~igcdesign.nets.model.widen_first_conv`).
 - igcv3, mobilenetv2: ``C`` = the block's input width, ``Cout = width`` (the family takes both).
 - chain: used as written; ``W`` must start at the width it receives and end at ``width``.
+- A value the block spec states and the stage contradicts (igcv1 ``M`` with ``L·M ≠ width``,
+  ``C ≠ width``, igcv3's ``C`` ≠ the width the stage receives, ``Cout ≠ width``) is an error naming the
+  stage, never silently replaced: leave such keys out of the spec to let the stage set them.
+
+Bounds, checked before the blocks are built: a regular file of at most 256 KiB, 65,536 values
+with YAML aliases expanded, 256 stages, 4,096 repeats per stage, 4,096 blocks and 65,536 convs
+in the network.
 
 BN and activation: igcv3/mobilenetv2 blocks follow the inverted-bottleneck layout (BN after each
 conv, ReLU6 after the channel-wise conv, and after the expansion for mobilenetv2); every other
@@ -31,7 +38,6 @@ first k×k conv (k > 1), or on its first conv when all are 1×1.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,7 @@ from igcdesign.errors import SpecError, shown
 from igcdesign.families import get_family
 from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, split_at_convs, widen_first_conv, with_stride
 from igcdesign.families.block import Block
+from igcdesign.nets.values import MAX_BLOCKS
 from igcdesign.spec import parse_int, split_spec
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -46,7 +53,12 @@ TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "h
 STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut")
 MAX_VALUE = 1 << 24
 MAX_REPEATS = 1 << 12
-MAX_BYTES = 1 << 20
+MAX_BYTES = 1 << 18  # a stage file is a few KB; 256 KiB holds thousands of stage lines
+MAX_NODES = 1 << 16  # values in the document, YAML aliases expanded
+MAX_STAGES = 256
+MAX_NAME = 256
+MAX_INT_DIGITS = 19
+MAX_NET_CONVS = 1 << 16  # convs of a whole network
 
 
 def looks_like_file(text: str) -> bool:
@@ -56,34 +68,112 @@ def looks_like_file(text: str) -> bool:
 
 
 def load_document(path: Path) -> Any:
-    """The parsed YAML/JSON document, or SpecError with one line."""
-    if not path.is_file():
-        raise SpecError(f"network file '{path}' not found")
-    if path.stat().st_size > MAX_BYTES:
-        raise SpecError(f"network file '{path}' is larger than {MAX_BYTES} bytes")
+    """The parsed YAML/JSON document, or SpecError with one line.
+
+    Bounded before any work: a regular file of at most MAX_BYTES (no device, FIFO or directory),
+    at most MAX_NODES values once YAML aliases are expanded (a 'billion laughs' of aliases is
+    refused from the composed node graph, without building it), integers of at most 19 digits,
+    no deep nesting.
+    """
+    from igcdesign.errors import IGCError
+    from igcdesign.files import load_json, read_user_text
+
+    where = shown(path)
+    if not path.exists():
+        raise SpecError(f"network file '{where}' not found")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read network file '{path}': {e}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SpecError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+        text = read_user_text(path, "network file", MAX_BYTES)
+        if path.suffix.lower() == ".json":
+            return load_json(text, where)
+    except SpecError:
+        raise
+    except IGCError as e:
+        raise SpecError(str(e)) from None
+    return _load_yaml(text, where)
+
+
+def _yaml_loader():
+    """PyYAML's safe loader (libyaml's when installed) whose integers are checked before int()."""
     import yaml
 
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def integer(loader, node):
+        digits = sum(ch.isdigit() for ch in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise SpecError(f"an integer of {digits:,} digits (at most {MAX_INT_DIGITS})")
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", integer)
+    return Loader
+
+
+def expanded_size(root, limit: int) -> int:
+    """Values a YAML node graph holds once every alias is expanded (aliases share node objects),
+    counted without expanding it: each distinct node once, children first. SpecError when the
+    count passes `limit` or the graph refers to itself."""
+    import yaml
+
+    size: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        children = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = total = 1 + sum(size[id(c)] for c in children)
+            if total > limit:
+                raise SpecError(f"more than {limit:,} values once YAML aliases are expanded")
+            continue
+        if key in open_nodes:
+            raise SpecError("a YAML alias refers to itself")
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise SpecError("a YAML alias refers to itself")
+            if id(child) not in size:
+                stack.append((child, False))
+    return size[id(root)]
+
+
+def _load_yaml(text: str, where: str) -> Any:
+    import yaml
+
+    loader = _yaml_loader()(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        expanded_size(node, MAX_NODES)
+        return loader.construct_document(node)
+    except SpecError as e:
+        raise SpecError(f"{where}: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or "syntax error"
-        raise SpecError(f"{path}: invalid YAML{where}: {problem}") from None
+        raise SpecError(f"{where}: invalid YAML{at}: {shown(problem)}") from None
+    except RecursionError:
+        raise SpecError(f"{where}: nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _int(value: Any, what: str, *, low: int = 1, high: int = MAX_VALUE) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(f"{what} must be an integer, got {value!r}")
+        raise SpecError(f"{what} must be an integer, got {shown(repr(value))}")
     if not low <= value <= high:
         raise SpecError(f"{what} must be between {low} and {high}, got {value}")
     return value
@@ -101,11 +191,13 @@ def _mapping(value: Any, what: str, keys: tuple[str, ...]) -> dict:
 def load_network(text: str) -> Network:
     """The network a YAML/JSON stage file describes (see the module docstring)."""
     path = Path(text.strip())
-    doc = _mapping(load_document(path), f"{path}", TOP_KEYS)
-    where = str(path)
+    doc = _mapping(load_document(path), shown(path), TOP_KEYS)
+    where = shown(path)
     name = doc.get("name", path.name)
     if not isinstance(name, str) or not name.strip():
         raise SpecError(f"{where}: name must be a non-empty string")
+    if len(name) > MAX_NAME:
+        raise SpecError(f"{where}: name has {len(name):,} characters, at most {MAX_NAME}")
     resolution = _int(doc.get("resolution", 224), f"{where}: resolution", high=1 << 16)
     classes = _int(doc.get("classes", 1000), f"{where}: classes")
     in_channels = cin = _int(doc.get("in_channels", 3), f"{where}: in_channels")
@@ -122,8 +214,11 @@ def load_network(text: str) -> Network:
     raw_stages = doc.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
         raise SpecError(f"{where}: stages must be a non-empty list")
+    if len(raw_stages) > MAX_STAGES:
+        raise SpecError(f"{where}: {len(raw_stages):,} stages, at most {MAX_STAGES}")
+    budget = Budget(where)
     for i, raw in enumerate(raw_stages):
-        stage = _stage(raw, cin, f"{where}: stage {i + 1}", f"stage {i + 1}")
+        stage = _stage(raw, cin, f"{where}: stage {i + 1}", f"stage {i + 1}", budget)
         stages.append(stage)
         cin = stage.cout
     if "head" in doc:
@@ -142,7 +237,23 @@ def _odd_kernel(value: Any, what: str) -> int:
     return k
 
 
-def _stage(raw: Any, cin: int, what: str, label: str) -> Stage:
+class Budget:
+    """Blocks and convs of a whole network, counted as stages are built: refused past the bounds
+    before the next stage's blocks are made, so work and memory stay linear in what is accepted."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.blocks, self.convs = where, 0, 0
+
+    def take(self, blocks: int, convs_per_block: int) -> None:
+        self.blocks += blocks
+        self.convs += blocks * convs_per_block
+        if self.blocks > MAX_BLOCKS:
+            raise SpecError(f"{self.where}: more than {MAX_BLOCKS:,} blocks in the network")
+        if self.convs > MAX_NET_CONVS:
+            raise SpecError(f"{self.where}: more than {MAX_NET_CONVS:,} convs in the network")
+
+
+def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = None) -> Stage:
     raw = _mapping(raw, what, STAGE_KEYS)
     if not isinstance(raw.get("block"), str):
         raise SpecError(f"{what}: needs block: a block spec string (e.g. igcv1:L=4,M=8)")
@@ -154,17 +265,24 @@ def _stage(raw: Any, cin: int, what: str, label: str) -> Stage:
         raise SpecError(f"{what} shortcut must be true or false")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
+    budget = budget or Budget(what)
     units = []
+    made: dict[tuple[int, int | None], tuple] = {}  # blocks receiving the same input are built once
     for j in range(repeats):
         block_what = f"{what} block {j + 1}"
-        try:
-            block, chain = _block(family, dict(items), cin, width, block_what)
-        except SpecError as e:
-            message = str(e)
-            raise SpecError(message if message.startswith(what) else f"{block_what}: {message}") from None
-        for conv in chain:
-            if getattr(conv, "k", 1) % 2 == 0:
-                raise SpecError(f"{block_what}: network kernels must be odd (same padding), got k={conv.k}")
+        key = (cin, width)
+        if key not in made:
+            try:
+                block, chain = _block(family, dict(items), cin, width, block_what, first=j == 0)
+            except SpecError as e:
+                message = str(e)
+                raise SpecError(message if message.startswith(what) else f"{block_what}: {message}") from None
+            for conv in chain:
+                if getattr(conv, "k", 1) % 2 == 0:
+                    raise SpecError(f"{block_what}: network kernels must be odd (same padding), got k={conv.k}")
+            made[key] = block, chain, sum(1 for layer in chain if hasattr(layer, "cout"))
+        block, chain, convs = made[key]
+        budget.take(1, convs)
         s = stride if j == 0 else 1
         chain = with_stride(chain, s)
         cout = [layer for layer in chain if hasattr(layer, "cout")][-1].cout
@@ -177,10 +295,24 @@ def _stage(raw: Any, cin: int, what: str, label: str) -> Stage:
     return Stage(label, tuple(units))
 
 
-def _block(family, items: dict[str, str], cin: int, width: int | None, what: str) -> tuple[Block, tuple]:
-    """The stage's block for an input of `cin` channels, and its chain adapted to that input."""
+def _stated(items: dict[str, str], key: str, family: str) -> int | None:
+    return parse_int(items[key], f"{family} {key}") if key in items else None
+
+
+def _block(family, items: dict[str, str], cin: int, width: int | None, what: str, first: bool = True) -> tuple[Block, tuple]:
+    """The stage's block for an input of `cin` channels, and its chain adapted to that input.
+
+    A value the block spec states and the stage contradicts (its input width, its `width`) is an
+    error naming the stage, never silently replaced.
+    """
     name = family.name
+    spec = shown(family.name + ":" + ",".join(f"{k}={v}" for k, v in items.items()))
     if name in ("igcv3", "mobilenetv2"):
+        C, Cout = _stated(items, "C", name), _stated(items, "Cout", name)
+        if C is not None and C != cin and first:  # C names the stage's input; later blocks get `width`
+            raise SpecError(f"{what}: block {spec} says C={C} but the stage receives {cin} channels")
+        if Cout is not None and width is not None and Cout != width:
+            raise SpecError(f"{what}: block {spec} says Cout={Cout} but the stage width is {width}")
         items["C"] = str(cin)
         if width is not None:
             items["Cout"] = str(width)
@@ -201,8 +333,14 @@ def _block(family, items: dict[str, str], cin: int, width: int | None, what: str
             L = parse_int(items["L"], "igcv1 L")
             if width % L:
                 raise SpecError(f"{what}: width {width} is not a multiple of igcv1 L={L}")
+            M = _stated(items, "M", name)
+            if M is not None and L * M != width:
+                raise SpecError(f"{what}: block {spec} is {L * M} channels wide (L·M) but the stage width is {width}")
             items["M"] = str(width // L)
         else:
+            C = _stated(items, "C", name)
+            if C is not None and C != width:
+                raise SpecError(f"{what}: block {spec} says C={C} but the stage width is {width}")
             items["C"] = str(width)
     block = family.block(family.parse(items))
     return block, widen_first_conv(block.chain, cin, what)

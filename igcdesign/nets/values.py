@@ -10,6 +10,7 @@ from igcdesign.spec import parse_int
 
 _DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?|\.[0-9]{1,6}")
 MAX_ALPHA = Fraction(16)
+MAX_BLOCKS = 4096  # blocks of a whole network, presets and stage files alike
 
 
 def parse_alpha(text: str, what: str) -> Fraction:
