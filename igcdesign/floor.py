@@ -2,9 +2,9 @@
 
 Per layer: max(mult_adds / peak, bytes moved / bandwidth) + the fixed cost of one call, where
 bytes moved = the layer's ShuffleNet V2 mem_access (the count every command reports) × the
-dtype's bytes. A block's or network's floor is the sum over its layers. No implementation of the
-same layers can run faster than its floor on that machine, by more than the calibration's noise;
-measured / floor says how far a kernel is from what the hardware allows.
+dtype's bytes. A block's or network's floor is the sum over its layers. No implementation of
+the same layers can run faster than its floor on that machine (by more than the calibration's
+noise) while its maps live in main memory; maps small enough to stay in the caches can. measured / floor says how far a kernel is from what the hardware allows.
 
 Plain arithmetic on the counts and a :class:`~igcdesign.profile.Profile`: no torch.
 """

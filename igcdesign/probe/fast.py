@@ -17,6 +17,10 @@ pass over the map. Here the chain is compiled, once, into steps:
   no layout change); after a contiguous step it is a plain matrix product;
 - a trailing permutation (IGCV1's permute-back) is the only shuffle that moves data on its own.
 
+Which of these rules apply is a plan (:data:`PLANS`; ``conv`` is the plain module's kernels):
+:mod:`igcdesign.probe.tune` picks it per block and input shape by a short measurement and caches
+the choice in the machine profile; :data:`DEFAULT_PLAN` is used without one.
+
 Parameters are the plain module's convs, same shapes and order (``load_plain`` copies a plain
 module's weights in), so parameter counts are equal; BN/ReLU follow the block as in the plain
 module. The steps are TorchScript-, trace- and export-friendly (shapes from the input, integer
