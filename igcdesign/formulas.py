@@ -6,29 +6,14 @@ integer arrays; the others return floats (roots and continuous bounds).
 import math
 
 
-def regular_params(C, k):
-    """Weights of a regular k×k conv of width C."""
-    return C**2*k**2
-
-
 def regular_C_root(k, T):
     """Real width C of a regular conv with exactly T weights."""
     return math.sqrt(T)/k
 
 
-def dwsep_params(C, k):
-    """Weights of a depthwise-separable unit."""
-    return C**2 + C*k**2
-
-
 def dwsep_C_root(k, T):
     """Real width C of a depthwise-separable unit with exactly T weights."""
     return 2*T/(k**2 + math.sqrt(4*T + k**4))
-
-
-def igcv1_params(L, M, k):
-    """Weights of an IGCV1 block."""
-    return L**2*M + L*M**2*k**2
 
 
 def igcv1_L_root(M, k, T):
@@ -52,13 +37,8 @@ def igcv1_bound_M(T, k):
 
 
 def igcv2_layer_params(C, K, k):
-    """Weights of one IGCV2 group conv with branches of K channels."""
+    """Weights of one IGCV2 group conv of width C with branches of K channels."""
     return C*K*k**2
-
-
-def igcv2_min_params(C, k):
-    """Least IGCV2 weights for width C over all balanced chains: e·C·ln(SC)."""
-    return math.e*C*math.log(C*k**2)
 
 
 def igcv2_min_params_channelwise(C, k):
@@ -66,19 +46,9 @@ def igcv2_min_params_channelwise(C, k):
     return C*(k**2 + math.e*math.log(C))
 
 
-def igcv2_best_L(C, k):
-    """Best real number of group convs, ln(SC)."""
-    return math.log(C*k**2)
-
-
 def igcv2_best_n(C):
     """Best real number of 1×1 group convs, ln C."""
     return math.log(C)
-
-
-def igcv3_params(C, t, G1, G2, k, C_out):
-    """Weights of an IGCV3 block."""
-    return (C**2*G2*t + C*C_out*G1*t + C*G1*G2*k**2*t) // (G1*G2)
 
 
 def igcv3_C_root(k, t, G1, G2, T):
@@ -86,11 +56,11 @@ def igcv3_C_root(k, t, G1, G2, T):
     return 2*T/(k**2*t + math.sqrt(t)*math.sqrt(G1*G2*k**4*t + 4*G1*T + 4*G2*T)/(math.sqrt(G1)*math.sqrt(G2)))
 
 
-def igcv3_paths(C, t, G1, G2):
-    """Paths between every input and output channel of an IGCV3 block."""
-    return (C*t) // (G1*G2)
+def igcv3_C_root(k, t, G1, G2, T):
+    """Real width C of an IGCV3 block (C_out = C) with exactly T weights."""
+    return 2*T/(k**2*t + math.sqrt(t)*math.sqrt(G1*G2*k**4*t + 4*G1*T + 4*G2*T)/(math.sqrt(G1)*math.sqrt(G2)))
 
 
-def igcv3_super_channels(G1, G2):
-    """Super-channels per layer of an IGCV3 block."""
-    return G1*G2
+def shufflenetv1_C_root(k, g, T):
+    """Real width C of a ShuffleNet V1 unit with g groups and exactly T weights."""
+    return 2*T/((1/4)*k**2 + (1/4)*math.sqrt(32*T + g*k**4)/math.sqrt(g))

@@ -61,7 +61,10 @@ def width_vs_params(out: Path, k: int = 3, low: int = 10**3, high: int = 10**8, 
                     per_decade: int = 40, zoom_range: tuple[int, int] = (4000, 20000)) -> dict[str, Any]:
     """Width of the widest block of each family against the budget (log-log), with IGCV1's
     integer optimum as steps and its continuous bound (T/(2√S))^(2/3) dashed."""
-    from igcdesign.search import FAMILY_ORDER, widest_all
+    from igcdesign.families import widest_families
+    from igcdesign.search import widest_all
+
+    FAMILY_ORDER = widest_families(default=True)
 
     budgets = budget_grid(low, high, per_decade)
     series: dict[str, list] = {f: [] for f in FAMILY_ORDER}

@@ -50,9 +50,10 @@ def _bound_text(bound: dict) -> str:
     return text + (f"\nat\u00a0{', '.join(details)}" if details else "")
 
 
-def render_widest(budget: int, kernel: int, results) -> None:
+def render_widest(budget: int, kernel: int, results, rule: str | None = None) -> None:
     """The widest table, drawn without rich (this is the CLI's instant path). Each row names its
-    block by its canonical spec, which every command takes back as it is printed."""
+    block by its canonical spec, which every command takes back as it is printed; `rule` names
+    the rule in force under the table."""
     import sys
 
     from igcdesign.textable import box_table
@@ -78,6 +79,8 @@ def render_widest(budget: int, kernel: int, results) -> None:
     sys.stdout.write(box_table(title, headers, rows, right[: len(headers)],
                                wrap=("continuous bound", "latency ms (IQR), × regular"),
                                drop=("× regular", "continuous bound", "latency ms (IQR), × regular")))
+    if rule:
+        sys.stdout.write(rule + "\n")
 
 
 def _latency_text(rows: list[dict]) -> str:

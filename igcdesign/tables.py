@@ -1,28 +1,27 @@
-"""Width tables: for one parameter budget, how wide each IGC family gets, row by row.
+"""Width tables: for one parameter budget, how wide each family gets, row by row.
 
-IGCV1 (the paper's Table 1 made complete): for every M, the L whose block count is closest to the
-budget (ties: fewer params); rows within ±tolerance % are kept, the widest flagged (largest
-width, ties: fewer params). IGCV2: for each number n of 1×1 group convs after a channel-wise k×k
-conv, the balanced-as-possible strictly complementary branch sizes (every K in {b, b+1},
-∏K = C) closest to the budget; the row whose L = n + 1 is nearest the continuous optimum
-1 + ln C is marked. IGCV3: for each (G1, G2), the width C (a multiple of G1·G2, the
-super-channel rule) closest to the budget at the given expansion.
-
-Every count comes from the family's chain (igcdesign.families, igcdesign.layers); the largest
-fitting size from igcdesign.search; the continuous bounds from igcdesign.bounds.
+The rows are each family's (`Family.table_part`, with the family): IGCV1 (the paper's Table 1
+made complete) one per M, the L whose count is closest to the budget, rows within ±tolerance %;
+IGCV2 one per number of 1×1 group convs, balanced branch sizes; IGCV3 one per (G1, G2) and
+ShuffleNet V1 one per g, the width closest to the budget. Only blocks the rule in force accepts
+(igcdesign.rules) are rows. This module adds what every row carries, from the row's chain:
+params (counting), verdict, paths and super-channels (igcdesign.verdicts), named widths, the
+spec, and the widest mark: the widest row within the budget (ties: fewer params), as `widest`
+means it. A row over the budget is shown with within_budget false, never marked widest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from igcdesign.errors import IGCError, shown
+from igcdesign.families import FAMILIES, families_supporting
+from igcdesign.families.base import DesignOptions
+from igcdesign.families.integers import within
+from igcdesign.rules import DEFAULT_RULE, RULES, acceptor, check_rule, rule_text
 
-TABLE_FAMILIES = ("igcv1", "igcv2", "igcv3")
 DEFAULT_GROUPS = (1, 2, 4, 8)
-MAX_TABLE_M = 20_000  # values of M an IGCV1 table scans; beyond, use `igcdesign widest`
 
 
 @dataclass
@@ -38,6 +37,7 @@ class WidthTable:
     columns: list[str]
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    rule: str = DEFAULT_RULE
 
     def widest(self) -> dict[str, Any] | None:
         return next((r for r in self.rows if r.get("widest")), None)
@@ -48,6 +48,8 @@ class WidthTable:
             "budget": self.budget,
             "kernel": self.kernel,
             "tolerance_pct": self.tolerance,
+            "rule": self.rule,
+            "rule_meaning": rule_text(FAMILIES[self.family], self.rule),
             "rows": self.rows,
             "bound": self.bound,
             "notes": self.notes,
@@ -55,193 +57,94 @@ class WidthTable:
         }
 
 
-def params_of(family: str, **config: Any) -> Any:
-    """Weights of a block (ints or numpy arrays), from the family's chain: the one source of counts."""
-    from igcdesign.families import FAMILIES
-    from igcdesign.layers import chain_params
-
-    return chain_params(FAMILIES[family].chain(**config))
-
-
-def spec_of(family: str, **config: Any) -> str:
-    """The canonical spec of a configuration (validated as `count` would)."""
-    from igcdesign.families import FAMILIES
-
-    return FAMILIES[family].make(**config).spec
-
-
-def within(params: int, budget: int, tolerance: float) -> bool:
-    """|params − budget| ≤ tolerance % of budget, decided exactly."""
-    return abs(params - budget) * 100 <= Fraction(str(tolerance)) * budget
-
-
-def closest(cost: Callable[[int], int], budget: int, below: int, lo: int = 1) -> int:
-    """Of `below` (largest x with cost ≤ budget, or lo − 1) and below + 1, the one nearest the
-    budget; ties go to fewer params (the smaller x)."""
-    if below < lo:
-        return lo
-    over = cost(below + 1)
-    return below if budget - cost(below) <= over - budget else below + 1
-
-
-def mark_widest(rows: list[dict[str, Any]], eligible: Callable[[dict], bool] = lambda r: True) -> None:
-    """Flag the eligible row of largest width, ties: fewer params (then earlier row)."""
+def mark_widest(rows: list[dict[str, Any]], budget: int) -> None:
+    """Flag the row of largest width within the budget, ties: fewer params (then earlier row)."""
     best = None
     for i, row in enumerate(rows):
         row["widest"] = False
-        if eligible(row) and (best is None or (-row["width"], row["params"]) < (-rows[best]["width"], rows[best]["params"])):
+        if row["params"] <= budget and (best is None or (-row["width"], row["params"]) < (-rows[best]["width"], rows[best]["params"])):
             best = i
     if best is not None:
         rows[best]["widest"] = True
 
 
+def with_widest(part: dict[str, Any]) -> list[dict[str, Any]]:
+    """The family's rows, with its widest block within the budget added (in order) where the
+    rows nearest the budget left it out: the row the widest mark must fall on."""
+    rows = list(part["rows"])
+    widest = part.get("widest")
+    if widest is not None and all(r["config"] != widest["config"] for r in rows):
+        rows.append(widest)
+    return rows
+
+
 def regular_width(budget: int, k: int) -> int | None:
     """Width of the widest regular k×k conv within budget (the ratio's denominator)."""
-    from igcdesign.search import widest_all
+    from igcdesign.search import widest_regular
 
-    return widest_all(budget, k, ["regular"])[0].width
-
-
-def _ratio(width: int, regular: int | None) -> float | None:
-    return width / regular if regular else None
+    return widest_regular(budget, k).width
 
 
-def _deviation(params: int, budget: int) -> float:
-    return 100.0 * (params - budget) / budget
-
-
-# --- IGCV1 --------------------------------------------------------------------------------
-
-
-def igcv1_table(budget: int, k: int = 3, tolerance: float = 5.0) -> WidthTable:
-    """For every M, the L with params closest to budget; rows within ±tolerance %, widest flagged."""
-    from igcdesign.bounds import igcv1_bound, regular_bound
-    from igcdesign.search import igcv1_max_L, largest_at_most
+def width_table(family: str, budget: int, k: int = 3, tolerance: float = 5.0, expansion: int = 6,
+                groups: Sequence[int] = DEFAULT_GROUPS, rule: str = DEFAULT_RULE) -> WidthTable:
+    """The width table of one family (see the module docstring)."""
+    from igcdesign.verdicts import block_verdict
 
     check_budget(budget)
     check_tolerance(tolerance)
-    upper = budget + (Fraction(str(tolerance)) * budget) / 100
-    regular = regular_width(budget, k)
-    # beyond m_top even L = 1 is further above the budget than the tolerance allows
-    m_top = largest_at_most(lambda M: params_of("igcv1", L=1, M=M, k=k), int(upper), (float(upper) / (k * k)) ** 0.5)
-    if m_top > MAX_TABLE_M:
-        raise IGCError(f"budget {budget:,} is too large for a full IGCV1 table ({m_top:,} values of M, "
-                       f"limit {MAX_TABLE_M:,}); use `igcdesign widest`")
-    rows: list[dict[str, Any]] = []
-    for M in range(1, m_top + 1):
-        cost = lambda L, M=M: params_of("igcv1", L=L, M=M, k=k)  # noqa: E731
-        L = closest(cost, budget, igcv1_max_L(M, k, budget))
-        p = cost(L)
-        if within(p, budget, tolerance):
-            rows.append({
-                "L": L, "M": M, "params": p, "width": L * M,
-                "ratio": _ratio(L * M, regular), "dev_pct": _deviation(p, budget),
-                "spec": spec_of("igcv1", L=L, M=M, k=k),
-            })
-    rows.sort(key=lambda r: (r["L"], r["M"]))
-    mark_widest(rows)
-    bound = dict(igcv1_bound(budget, k))
-    bound["regular_width"] = regular_bound(budget, k)["width"]
-    bound["regular_width_int"] = regular
-    return WidthTable("igcv1", budget, k, tolerance, rows, bound,
-                      ["L", "M", "params", "width", "ratio", "dev_pct", "widest"])
-
-
-# --- IGCV2 --------------------------------------------------------------------------------
-
-
-def balanced(n: int, index: int) -> tuple[int, ...]:
-    """The index-th balanced-as-possible branch sizes of n 1×1 convs, in increasing size:
-    index = (b − 2)·n + j gives n − j branches of b and j of b + 1 (b ≥ 2)."""
-    b, j = divmod(index, n)
-    b += 2
-    return (b + 1,) * j + (b,) * (n - j)
-
-
-def _igcv2_cost(n: int, k: int) -> Callable[[int], int]:
-    from math import prod
-
-    def cost(index: int) -> int:
-        K = balanced(n, index)
-        return params_of("igcv2", K=(1, *K), k=k, C=prod(K))
-
-    return cost
-
-
-def igcv2_table(budget: int, k: int = 3, tolerance: float = 5.0) -> WidthTable:
-    """For each number n ≥ 1 of 1×1 group convs, the balanced strictly complementary K closest
-    to budget (K₁ = 1: the k×k conv is channel-wise)."""
-    from math import prod
-
-    from igcdesign.bounds import igcv2_bound
-    from igcdesign.search import largest_at_most
-
-    check_budget(budget)
-    check_tolerance(tolerance)
-    regular = regular_width(budget, k)
-    bound = dict(igcv2_bound(budget, k))
-    rows: list[dict[str, Any]] = []
-    n = 1
-    while _igcv2_cost(n, k)(0) <= budget:
-        cost = _igcv2_cost(n, k)
-        index = closest(cost, budget, largest_at_most(cost, budget, 0.0, lo=0), lo=0)
-        K = (1, *balanced(n, index))
-        C, p = prod(K), cost(index)
-        rows.append({
-            "L": n + 1, "n_1x1": n, "K": "x".join(map(str, K)), "width": C, "params": p,
-            "ratio": _ratio(C, regular), "dev_pct": _deviation(p, budget),
-            "within_tolerance": within(p, budget, tolerance), "near_ln_C": False,
-            "spec": spec_of("igcv2", K=K, k=k),
-        })
-        n += 1
-    mark_widest(rows, lambda r: r["within_tolerance"])
-    if rows and bound.get("L"):
-        nearest = min(rows, key=lambda r: (abs(r["L"] - bound["L"]), r["L"]))
-        nearest["near_ln_C"] = True
-    bound["ln_C"] = (bound["L"] - 1) if bound.get("L") else None
-    return WidthTable("igcv2", budget, k, tolerance, rows, bound,
-                      ["L", "n_1x1", "K", "width", "params", "ratio", "dev_pct", "within_tolerance", "near_ln_C", "widest"])
-
-
-# --- IGCV3 --------------------------------------------------------------------------------
-
-
-def igcv3_table(budget: int, k: int = 3, tolerance: float = 5.0, expansion: int = 6,
-                groups: Sequence[int] = DEFAULT_GROUPS) -> WidthTable:
-    """For each (G1, G2), the width C (multiple of G1·G2) closest to budget at expansion t."""
-    from igcdesign.bounds import igcv3_bound
-    from igcdesign.search import largest_at_most
-
-    check_budget(budget)
-    check_tolerance(tolerance)
+    rule = check_rule(rule)
     if expansion < 1:
         raise IGCError(f"--expansion must be positive, got {expansion}")
     if not groups or any(g < 1 for g in groups):
         raise IGCError("--groups must list positive integers")
+    if family not in families_supporting("table"):
+        raise IGCError(f"unknown family '{family}' for a width table (known: {', '.join(families_supporting('table'))}, all)")
+    fam = FAMILIES[family]
+    options = DesignOptions(expansion=expansion, groups=tuple(groups))
+    part = fam.table_part(budget, k, tolerance, options, acceptor(fam, rule))
     regular = regular_width(budget, k)
-    rows: list[dict[str, Any]] = []
-    for g1 in groups:
-        for g2 in groups:
-            unit = g1 * g2
-            cost = lambda j, g1=g1, g2=g2, unit=unit: params_of(  # noqa: E731
-                "igcv3", C=j * unit, t=expansion, G1=g1, G2=g2, k=k, Cout=j * unit)
-            guess = igcv3_bound(budget, k, expansion, g1, g2)["width"] / unit
-            j = closest(cost, budget, largest_at_most(cost, budget, guess))
-            C, p = j * unit, cost(j)
-            paths = expansion * C // unit
-            rows.append({
-                "G1": g1, "G2": g2, "C": C, "C_int": expansion * C, "width": C, "params": p,
-                "C_s": unit, "paths": paths, "verdict": "strict" if paths == 1 else "relaxed",
-                "ratio": _ratio(C, regular), "dev_pct": _deviation(p, budget),
-                "within_tolerance": within(p, budget, tolerance),
-                "bound_width": igcv3_bound(budget, k, expansion, g1, g2)["width"],
-                "spec": spec_of("igcv3", C=C, t=expansion, G1=g1, G2=g2, k=k),
-            })
-    mark_widest(rows, lambda r: r["within_tolerance"])
-    bound = {"width": igcv3_bound(budget, k, expansion, 2, 2)["width"], "G1": 2, "G2": 2, "t": expansion}
-    return WidthTable("igcv3", budget, k, tolerance, rows, bound,
-                      ["G1", "G2", "C", "C_int", "params", "C_s", "paths", "verdict", "ratio", "dev_pct", "within_tolerance", "widest"],
-                      extra={"expansion": expansion})
+    rows = []
+    for source in with_widest(part):
+        row = dict(source)
+        block = fam.make(**row.pop("config"))
+        params, width = block.params(), block.width
+        verdict = block_verdict(fam, block.config)
+        computed = {
+            "params": params, "width": width, **fam.named_widths(block.chain),
+            "verdict": verdict.verdict, "paths": verdict.paths, "C_s": verdict.super_channels,
+            "ratio": width / regular if regular else None,
+            "dev_pct": 100.0 * (params - budget) / budget,
+            "within_tolerance": within(params, budget, tolerance),
+            "within_budget": params <= budget,
+            "spec": block.spec,
+        }
+        for key, value in computed.items():
+            row.setdefault(key, value)
+        rows.append(row)
+    order = part.get("order", ())
+    rows.sort(key=lambda r: tuple(r[key] for key in order))
+    mark_widest(rows, budget)
+    bound = dict(part["bound"])
+    if family == "igcv1":
+        from igcdesign.search import widest_regular
+
+        bound["regular_width"] = FAMILIES["regular"].bound(budget, k, options)["width"]
+        bound["regular_width_int"] = widest_regular(budget, k).width
+    return WidthTable(family, budget, k, tolerance, rows, bound, list(part["columns"]),
+                      extra=dict(part.get("extra", {})), rule=rule)
+
+
+def igcv1_table(budget: int, k: int = 3, tolerance: float = 5.0, rule: str = DEFAULT_RULE) -> WidthTable:
+    return width_table("igcv1", budget, k, tolerance, rule=rule)
+
+
+def igcv2_table(budget: int, k: int = 3, tolerance: float = 5.0, rule: str = DEFAULT_RULE) -> WidthTable:
+    return width_table("igcv2", budget, k, tolerance, rule=rule)
+
+
+def igcv3_table(budget: int, k: int = 3, tolerance: float = 5.0, expansion: int = 6,
+                groups: Sequence[int] = DEFAULT_GROUPS, rule: str = DEFAULT_RULE) -> WidthTable:
+    return width_table("igcv3", budget, k, tolerance, expansion, groups, rule)
 
 
 # --- checks and dispatch ------------------------------------------------------------------
@@ -257,15 +160,20 @@ def check_tolerance(tolerance: float) -> None:
         raise IGCError(f"--tolerance must be a percentage between 0 and 100, got {tolerance}")
 
 
+def table_families() -> list[str]:
+    """The families that have a width table, in registry order."""
+    return families_supporting("table")
+
+
 def width_tables(budget: int, k: int = 3, families: Sequence[str] = ("igcv1",), tolerance: float = 5.0,
-                 expansion: int = 6, groups: Sequence[int] = DEFAULT_GROUPS) -> list[WidthTable]:
+                 expansion: int = 6, groups: Sequence[int] = DEFAULT_GROUPS,
+                 rule: str = DEFAULT_RULE) -> list[WidthTable]:
     """The tables of the named families, in the order given."""
-    builders = {
-        "igcv1": lambda: igcv1_table(budget, k, tolerance),
-        "igcv2": lambda: igcv2_table(budget, k, tolerance),
-        "igcv3": lambda: igcv3_table(budget, k, tolerance, expansion, groups),
-    }
+    known = table_families()
     for name in families:
-        if name not in builders:
-            raise IGCError(f"unknown family '{shown(name)}' for a width table (known: {', '.join(TABLE_FAMILIES)}, all)")
-    return [builders[name]() for name in families]
+        if name not in known:
+            raise IGCError(f"unknown family '{shown(name)}' for a width table (known: {', '.join(known)}, all)")
+    return [width_table(name, budget, k, tolerance, expansion, groups, rule) for name in families]
+
+
+__all__ = ["RULES", "WidthTable", "width_table", "width_tables", "table_families"]

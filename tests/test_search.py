@@ -9,20 +9,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from igcdesign.connectivity import analyze
 from igcdesign.families import FAMILIES
+from igcdesign.families.base import DesignOptions
+from igcdesign.families.igcv2 import branches as igcv2_branches
+from igcdesign.families.integers import largest_at_most
 from igcdesign.layers import chain_params
-from igcdesign.search import (
-    igcv1_optimum,
-    igcv2_branches,
-    igcv2_widest_width,
-    largest_at_most,
-    widest_all,
-    widest_igcv3,
-)
+from igcdesign.rules import acceptor
+from igcdesign.search import widest_all, widest_family
 
 
 def params(family, **config):
     return chain_params(FAMILIES[family].chain(**config))
+
+
+def igcv1_optimum(budget, k):
+    config = FAMILIES["igcv1"].widest_config(budget, k, DesignOptions(), acceptor(FAMILIES["igcv1"], "checked"))
+    return (config["L"], config["M"]) if config else None
+
+
+def igcv2_widest_width(budget, k):
+    widths = FAMILIES["igcv2"].walk(budget, k)
+    return widths[0] if widths else 0
 
 
 def brute_igcv1(budget, k):
@@ -116,14 +124,44 @@ def test_igcv2_branches_are_the_cheapest_fewest_factorisation(C):
 @settings(max_examples=60, deadline=None)
 @given(budget=st.integers(1, 200_000), k=st.sampled_from([1, 3]), t=st.integers(1, 8),
        g1=st.sampled_from([1, 2, 4]), g2=st.sampled_from([1, 2, 3]))
-def test_igcv3_matches_scan(budget, k, t, g1, g2):
+def test_igcv3_paper_rule_matches_scan(budget, k, t, g1, g2):
+    """--rule paper: the widest C that is a multiple of G1·G2 (the IGCV3 paper's super-channels)."""
     best = 0
     C = g1 * g2
     while params("igcv3", C=C, t=t, G1=g1, G2=g2, k=k, Cout=C) <= budget:
         best = C
         C += g1 * g2
-    result = widest_igcv3(budget, k, t, g1, g2)
+    result = widest_family("igcv3", budget, k, DesignOptions(expansion=t, g1=g1, g2=g2), rule="paper")
     assert (result.width or 0) == best
+
+
+def brute_igcv3_checked(budget, k, t, g1, g2):
+    """The widest C (C_out = C) whose block is valid and strict or relaxed by exact path counts."""
+    best = 0
+    C = 1
+    while t * C * (C * g2 + k * k * g1 * g2 + C * g1) <= budget * g1 * g2:  # t·C·(C/G1 + S + C/G2)
+        if C % g1 == 0 and C % g2 == 0 and analyze(f"igcv3:C={C},t={t},G1={g1},G2={g2},k={k}", fix=False).verdict in ("strict", "relaxed"):
+            best = C
+        C += 1
+    return best
+
+
+@settings(max_examples=40, deadline=None)
+@given(budget=st.integers(1, 60_000), k=st.sampled_from([1, 3]), t=st.integers(1, 6),
+       g1=st.sampled_from([1, 2, 3, 4]), g2=st.sampled_from([1, 2, 3, 4]))
+def test_igcv3_checked_rule_matches_brute_force_with_analyze(budget, k, t, g1, g2):
+    """The default rule: every C the group convs divide, kept when check says strict or relaxed."""
+    result = widest_family("igcv3", budget, k, DesignOptions(expansion=t, g1=g1, g2=g2))
+    assert (result.width or 0) == brute_igcv3_checked(budget, k, t, g1, g2)
+
+
+def test_igcv3_widest_at_one_million_is_c_402():
+    """Issue 9: C = 402 (991,332 params) is valid and relaxed, wider than the old C = 400."""
+    result = widest_all(10**6, 3, ["igcv3"])[0]
+    assert (result.width, result.params) == (402, 991_332)
+    assert analyze(result.spec).verdict == "relaxed"
+    paper = widest_all(10**6, 3, ["igcv3"], rule="paper")[0]
+    assert (paper.width, paper.params) == (400, 981_600)
 
 
 @settings(max_examples=60, deadline=None)

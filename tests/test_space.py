@@ -87,13 +87,21 @@ def test_igcv2_space_is_every_strictly_complementary_chain(budget, k):
 
 @settings(max_examples=25, deadline=None)
 @given(budget=st.integers(10, 5000), k=st.integers(1, 3), t=st.integers(1, 6))
-def test_igcv3_space_is_every_super_channel_config(budget, k, t):
+def test_igcv3_space_is_every_config_check_accepts(budget, k, t):
+    """Default rule: every valid (C, G1, G2) (C_out = C) that check calls strict or relaxed;
+    --rule paper: the IGCV3 paper's super-channel rule, G1·G2 divides C."""
+    from igcdesign.connectivity import analyze
+
     frame = enumerate_space("igcv3", budget, k, expansion=t).frame
     got = set(zip(frame["C"], frame["G1"], frame["G2"]))
-    brute = {(C, g1, g2) for C in range(1, budget // (t * k * k) + 1)
-             for g1 in range(1, C + 1) if C % g1 == 0 for g2 in range(1, C // g1 + 1)
-             if (C // g1) % g2 == 0 and igcv3_closed(C, t, g1, g2, k) <= budget}
-    assert got == brute
+    valid = {(C, g1, g2) for C in range(1, budget // (t * k * k) + 1)
+             for g1 in range(1, C + 1) if C % g1 == 0 for g2 in range(1, C + 1)
+             if C % g2 == 0 and igcv3_closed(C, t, g1, g2, k) <= budget}
+    checked = {(C, g1, g2) for C, g1, g2 in valid
+               if analyze(f"igcv3:C={C},t={t},G1={g1},G2={g2},k={k}", fix=False).verdict in ("strict", "relaxed")}
+    assert got == checked
+    paper = enumerate_space("igcv3", budget, k, expansion=t, rule="paper").frame
+    assert set(zip(paper["C"], paper["G1"], paper["G2"])) == {(C, g1, g2) for C, g1, g2 in valid if C % (g1 * g2) == 0}
 
 
 # --- one source of truth ------------------------------------------------------------------------

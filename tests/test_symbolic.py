@@ -14,7 +14,9 @@ from igcdesign.families import FAMILIES
 from igcdesign.layers import chain_params
 from igcdesign.symbolic import codegen
 from igcdesign.symbolic import symbols as sy
-from igcdesign.symbolic.derivations import DERIVATIONS
+from igcdesign.families import families_supporting
+
+DERIVATIONS = {name: FAMILIES[name].derivation for name in families_supporting("derive")}
 from igcdesign.symbolic.expressions import family_chain, family_costs
 
 
@@ -99,17 +101,22 @@ def test_symbolic_costs_equal_integer_counts(data, family, hw):
 
 
 @settings(max_examples=100, deadline=None)
-@given(C=st.integers(1, 50), t=st.integers(1, 8), g1=st.sampled_from([1, 2, 4]), g2=st.sampled_from([1, 2, 4]),
-       k=st.integers(1, 5))
-def test_generated_integer_functions_equal_chain_counts(C, t, g1, g2, k):
-    C = C * g1 * g2
-    assert formulas.regular_params(C, k) == chain_params(FAMILIES["regular"].chain(C=C, k=k))
-    assert formulas.dwsep_params(C, k) == chain_params(FAMILIES["dwsep"].chain(C=C, k=k))
-    assert formulas.igcv1_params(g1 + 1, t, k) == chain_params(FAMILIES["igcv1"].chain(L=g1 + 1, M=t, k=k))
-    assert formulas.igcv3_params(C, t, g1, g2, k, C) == chain_params(
-        FAMILIES["igcv3"].chain(C=C, t=t, G1=g1, G2=g2, k=k, Cout=C))
-    assert formulas.igcv3_paths(C, t, g1, g2) * g1 * g2 == t * C
-    assert formulas.igcv2_layer_params(C, g1, k) == C * g1 * k * k
+@given(C=st.integers(1, 50), K=st.integers(1, 8), k=st.integers(1, 5))
+def test_generated_integer_functions_equal_chain_counts(C, K, k):
+    C = C * K
+    one = FAMILIES["chain"].make(W=(C, C), G=(C // K,), k=(k,))
+    assert formulas.igcv2_layer_params(C, K, k) == chain_params(one.chain) == C * K * k * k
+
+
+def test_every_generated_function_is_used_by_the_package():
+    """No generated formula exists only for tests: each is called from igcdesign itself."""
+    import ast
+    import pathlib
+
+    names = [n.name for n in ast.parse(codegen.TARGET.read_text()).body if isinstance(n, ast.FunctionDef)]
+    root = pathlib.Path(formulas.__file__).parent
+    sources = "".join(p.read_text() for p in root.rglob("*.py") if p != codegen.TARGET)
+    assert names and [n for n in names if f"f.{n}(" not in sources] == []
 
 
 @settings(max_examples=100, deadline=None)
@@ -122,4 +129,7 @@ def test_generated_roots_solve_their_equations(T, M, k):
     width = formulas.igcv1_bound_width(T, k)
     Lb, Mb = formulas.igcv1_bound_L(T, k), formulas.igcv1_bound_M(T, k)
     assert math.isclose(Lb * Mb, width, rel_tol=1e-9)
-    assert math.isclose(formulas.igcv1_params(Lb, Mb, k), T, rel_tol=1e-9)
+    assert math.isclose(Lb * Mb * Mb * k * k + Mb * Lb * Lb, T, rel_tol=1e-9)
+    g = 1 + M % 8
+    C = formulas.shufflenetv1_C_root(k, g, T)
+    assert math.isclose(C * C / (2 * g) + k * k * C / 4, T, rel_tol=1e-9)

@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from igcdesign.counting import count_block
-from igcdesign.search import igcv1_max_L, widest_all
+from igcdesign.connectivity import analyze
+from igcdesign.families import FAMILIES
+from igcdesign.search import widest_all
+
+igcv1_max_L = FAMILIES["igcv1"].max_L
 from igcdesign.families import parse_block
 from igcdesign.tables import igcv1_table, igcv2_table, igcv3_table
 
@@ -43,8 +47,10 @@ def test_paper_rows_appear_with_their_numbers(reference, budget):
             assert row["params"] == printed["params"]
         if printed["width"] == key[0] * key[1]:
             assert row["width"] == printed["width"]
-        if printed["widest"]:
+        if printed["widest"] and printed["params"] <= budget:
             assert row["widest"], f"paper's bold row {key} not flagged widest"
+        if printed["widest"] and printed["params"] > budget:  # 17,536: L=41, M=5 has 17,630 params
+            assert not row["widest"] and not row["within_budget"]
 
 
 def test_paper_contradictions_are_found_by_computation(reference):
@@ -71,8 +77,10 @@ def test_rows_agree_with_count_and_search(budget):
         assert block.width == row["width"]
         assert row["L"] in (igcv1_max_L(row["M"], 3, budget), igcv1_max_L(row["M"], 3, budget) + 1)
     best = widest_all(budget, 3, ["igcv1"])[0]
-    fitting = [r["width"] for r in table.rows if r["params"] <= budget]
-    assert max(fitting) <= best.width
+    marked = [r for r in table.rows if r["widest"]]
+    # the widest mark is what `widest` answers: the widest block within the budget
+    assert [(r["width"], r["params"], r["spec"]) for r in marked] == [(best.width, best.params, best.spec)]
+    assert all(r["within_budget"] == (r["params"] <= budget) for r in table.rows)
 
 
 # --- brute force ----------------------------------------------------------------------------
@@ -97,14 +105,28 @@ def brute_igcv1(budget: int, k: int, tolerance: float) -> list[tuple]:
     return sorted(rows)
 
 
+def brute_widest_igcv1(budget: int, k: int):
+    """The widest (L, M) within budget, ties: fewer params, fewer L + M, smaller L."""
+    best = None
+    for M in range(1, budget + 1):
+        for L in range(1, budget // M + 1):
+            p = igcv1_closed(L, M, k)
+            if p <= budget and (best is None or (-(L * M), p, L + M, L) < best[0]):
+                best = ((-(L * M), p, L + M, L), (L, M, p))
+    return best[1] if best else None
+
+
 @settings(max_examples=60, deadline=None)
 @given(budget=st.integers(1, 4000), k=st.integers(1, 4), tolerance=st.sampled_from([0, 1, 5, 12.5, 30]))
 def test_igcv1_table_matches_brute_force(budget, k, tolerance):
     table = igcv1_table(budget, k, tolerance)
-    assert [(r["L"], r["M"], r["params"]) for r in table.rows] == brute_igcv1(budget, k, tolerance)
-    if table.rows:
-        best = min(table.rows, key=lambda r: (-r["width"], r["params"]))
-        assert [r for r in table.rows if r["widest"]] == [best]
+    rows = brute_igcv1(budget, k, tolerance)
+    widest = brute_widest_igcv1(budget, k)
+    if widest is not None and widest not in rows:
+        rows = sorted(rows + [widest])
+    assert [(r["L"], r["M"], r["params"]) for r in table.rows] == rows
+    marked = [(r["L"], r["M"], r["params"]) for r in table.rows if r["widest"]]
+    assert marked == ([widest] if widest else [])
 
 
 def brute_igcv2(budget: int, k: int) -> dict[int, tuple]:
@@ -128,17 +150,32 @@ def test_igcv2_table_matches_brute_force(budget, k):
     table = igcv2_table(budget, k)
     brute = brute_igcv2(budget, k)
     assert table.rows, "n = 1, K = 1x2 (at most 22 params for k ≤ 3) fits"
+    closest_rows = [r for r in table.rows if r["K"] == "x".join(map(str, (1, *brute[r["n_1x1"]][1])))]
+    assert len({r["n_1x1"] for r in closest_rows}) == len(closest_rows)
     for row in table.rows:
-        n = row["n_1x1"]
-        _, K, p = brute[n]
-        assert row["K"] == "x".join(map(str, (1, *K)))
-        assert row["params"] == p == count_block(parse_block(row["spec"])).params
-        assert row["width"] == math.prod(K)
+        assert row["params"] == count_block(parse_block(row["spec"])).params
+        assert row["width"] == math.prod(int(v) for v in row["K"].split("x"))
+    for row in closest_rows:
+        _, K, p = brute[row["n_1x1"]]
+        assert row["params"] == p and row["width"] == math.prod(K)
+    # the widest balanced block within the budget, over every depth, is the marked row
+    fitting = []
+    for n in range(1, 14):
+        for b in range(2, 80):
+            for j in range(n):
+                K = (b + 1,) * j + (b,) * (n - j)
+                p = math.prod(K) * (k * k + sum(K))
+                if p <= budget:
+                    fitting.append((-math.prod(K), p, n))
+    marked = [(-r["width"], r["params"], r["n_1x1"]) for r in table.rows if r["widest"]]
+    assert marked == [min(fitting)]
+    extra = [r for r in table.rows if r not in closest_rows]
+    assert all(r["widest"] for r in extra) and len(extra) <= 1
     # rows stop exactly where even K = 2…2 no longer fits
     n_max = max(r["n_1x1"] for r in table.rows)
     assert 2**n_max * (k * k + 2 * n_max) <= budget < 2 ** (n_max + 1) * (k * k + 2 * (n_max + 1))
     marked = [r for r in table.rows if r["near_ln_C"]]
-    assert len(marked) == 1 and marked[0]["L"] == min(
+    assert len({r["L"] for r in marked}) == 1 and marked[0]["L"] == min(
         (r["L"] for r in table.rows), key=lambda L: (abs(L - table.bound["L"]), L))
 
 
@@ -152,30 +189,65 @@ def test_igcv2_table_reproduces_the_paper_block(reference):
         assert parse_block(two["spec"]).spec == parse_block(igcv2["spec"]).spec
 
 
-@settings(max_examples=30, deadline=None)
+def igcv3_ok(C, t, g1, g2, k):
+    """Valid (the group convs divide C and t·C) and strict or relaxed by exact path counts."""
+    return C % g1 == 0 and C % g2 == 0 and analyze(f"igcv3:C={C},t={t},G1={g1},G2={g2},k={k}", fix=False).verdict in ("strict", "relaxed")
+
+
+@settings(max_examples=25, deadline=None)
 @given(budget=st.integers(50, 20000), k=st.integers(1, 3), t=st.integers(1, 6))
 def test_igcv3_table_matches_brute_force(budget, k, t):
+    """Per (G1, G2): the accepted C closest to the budget (ties: fewer params); the widest
+    accepted C within the budget added when it is not that row; the mark on the widest within."""
     table = igcv3_table(budget, k, 5.0, t, (1, 2, 4))
-    assert len(table.rows) == 9
+
+    def closed(C, g1, g2):
+        return t * C * C // g1 + t * C * k * k + t * C * C // g2
+
+    expected, fitting = [], []
+    for g1 in (1, 2, 4):
+        for g2 in (1, 2, 4):
+            ok, C = [], 1
+            while not ok or closed(ok[-1], g1, g2) <= budget:  # every accepted C within, and the next above
+                if igcv3_ok(C, t, g1, g2, k):
+                    ok.append(C)
+                C += 1
+            C = min(ok, key=lambda C: (abs(closed(C, g1, g2) - budget), closed(C, g1, g2)))
+            expected.append((g1, g2, C))
+            below = [c for c in ok if closed(c, g1, g2) <= budget]
+            if below:
+                fitting.append((-max(below), closed(max(below), g1, g2), g1, g2))
+    if fitting:
+        _, _, g1, g2 = min(fitting)
+        widest = (g1, g2, -min(fitting)[0])
+        if widest not in expected:
+            expected.append(widest)
+    assert [(r["G1"], r["G2"], r["C"]) for r in table.rows] == sorted(expected)
     for row in table.rows:
-        g1, g2 = row["G1"], row["G2"]
-        unit = g1 * g2
+        g1, g2, C = row["G1"], row["G2"], row["C"]
+        assert row["params"] == closed(C, g1, g2) == count_block(parse_block(row["spec"])).params
+        check = analyze(row["spec"])
+        assert row["verdict"] == check.verdict and row["paths"] == check.paths_min == check.paths_max
+    marked = [(r["G1"], r["G2"], r["C"]) for r in table.rows if r["widest"]]
+    assert marked == ([widest] if fitting else [])
 
-        def closed(C):
-            return t * C * C // g1 + t * C * k * k + t * C * C // g2
 
-        C = min((unit * j for j in range(1, budget + 2)), key=lambda C: (abs(closed(C) - budget), closed(C)))
-        assert row["C"] == C and row["params"] == closed(C) == count_block(parse_block(row["spec"])).params
-        assert row["paths"] == t * C // unit
-        assert row["verdict"] == ("strict" if t * C == unit else "relaxed")
+def test_igcv3_widest_mark_at_one_million_is_the_widest_within_budget():
+    """Issue 9: at 10⁶ the mark fell on a row narrower than a valid block outside the ±5 % band."""
+    table = igcv3_table(10**6, 3)
+    (marked,) = [r for r in table.rows if r["widest"]]
+    fitting = [r for r in table.rows if r["params"] <= 10**6]
+    assert marked["width"] == max(r["width"] for r in fitting) and marked["params"] <= 10**6
+    assert (marked["G1"], marked["G2"], marked["C"]) == (8, 8, 768)  # 926,208 params, −7.4 %
+    assert not marked["within_tolerance"]
 
 
 def test_igcv3_widest_within_budget_agrees_with_search():
     for budget in (4672, 10**5, 10**6):
         best = widest_all(budget, 3, ["igcv3"])[0]
-        row = next(r for r in igcv3_table(budget, 3).rows if r["G1"] == 2 and r["G2"] == 2)
-        # the closest C is the widest fitting one or the next multiple of G1·G2 above
-        assert row["C"] in (best.width, best.width + 4)
+        (row,) = [r for r in igcv3_table(budget, 3).rows if r["G1"] == 2 and r["G2"] == 2]
+        # the row nearest the budget is the widest accepted block within it or the next one above
+        assert row["C"] == best.width or (row["params"] > budget and row["C"] > best.width)
 
 
 # --- CLI ------------------------------------------------------------------------------------
@@ -193,7 +265,10 @@ def test_cli_json_shape(cli):
 
 def test_cli_all_families_and_formats(cli):
     doc = cli("table", "--params", "1e4", "--family", "all", "--json").json()
-    assert [t["family"] for t in doc["tables"]] == ["igcv1", "igcv2", "igcv3"]
+    from igcdesign.families import families_supporting
+
+    assert [t["family"] for t in doc["tables"]] == families_supporting("table")
+    assert all(t["rule"] == "checked" for t in doc["tables"])
     text = cli("table", "--params", "4672", "--csv").stdout
     rows = list(csv.DictReader(text.splitlines()))
     assert rows and all(int(r["params"]) == igcv1_closed(int(r["L"]), int(r["M"]), 3) for r in rows)

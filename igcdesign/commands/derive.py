@@ -7,23 +7,22 @@ import typer
 from igcdesign.errors import IGCError, shown
 from igcdesign.options import JSON_OPTION
 
-DERIVABLE = ("igcv1", "igcv2", "igcv3")
-
 
 def derive(
-    family: str = typer.Argument(..., help="igcv1, igcv2 or igcv3."),
+    family: str = typer.Argument(..., help="A family with a derivation: igcv1, igcv2, igcv3, shufflenetv1."),
     latex: bool = typer.Option(False, "--latex", help="Print each step as LaTeX (for papers)."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show a family's derivation step by step: pretty for people, LaTeX for papers."""
+    from igcdesign.families import FAMILIES, families_supporting
+
     name = family.strip().lower()
-    if name not in DERIVABLE:
-        raise IGCError(f"unknown family '{shown(family)}' (derivations exist for {', '.join(DERIVABLE)})")
+    derivable = families_supporting("derive")
+    if name not in derivable:
+        raise IGCError(f"unknown family '{shown(family)}' (derivations exist for {', '.join(derivable)})")
     import sympy as sp
 
-    from igcdesign.symbolic.derivations import DERIVATIONS
-
-    derivation = DERIVATIONS[name]()
+    derivation = FAMILIES[name].derivation()
     if json_:
         from igcdesign.output import emit_json
 

@@ -25,7 +25,7 @@ from igcdesign.options import (
 
 
 def space(
-    family: str = typer.Option(..., "--family", "-f", help="igcv1, igcv2 or igcv3."),
+    family: str = typer.Option(..., "--family", "-f", help="igcv1, igcv2, igcv3 or shufflenetv1."),
     max_params: str = typer.Option(..., "--max-params", "-p", help="Parameter budget per block (1e6, 2.5M)."),
     kernel: int = KERNEL_OPTION,
     hw: int = HW_OPTION,
@@ -46,6 +46,7 @@ def space(
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,
     rounds: int = ROUNDS_OPTION,
+    rule: str = typer.Option("checked", "--rule", help="Which blocks are rows: 'checked' (default), those `check` calls strict or relaxed; 'paper', each paper's own rule where it has one (IGCV3: C a multiple of G1·G2)."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Enumerate a family's design space with params, mult_adds, mem_access and verdict per row."""
@@ -75,7 +76,7 @@ def space(
         from igcdesign.probe.measure import settings_from_options
 
         settings = settings_from_options(hw, batch, threads, min_time, rounds)
-    result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen)
+    result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen, rule=rule)
     if target is not None:
         from igcdesign.designspace import write_space
 
@@ -172,7 +173,8 @@ def _render(result, shown, target, measured=None) -> None:
     from igcdesign.designspace import BASE_COLUMNS
 
     table = Table(title=title, box=box.SIMPLE_HEAD,
-                  caption=f"top {len(shown)} rows" + (f"; all rows in {target}" if target else ""))
+                  caption=f"top {len(shown)} rows" + (f"; all rows in {target}" if target else "")
+                  + f"; rule: {result.rule}")
     for c in BASE_COLUMNS:
         table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right", overflow="fold")
     latency = {}

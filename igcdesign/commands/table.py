@@ -13,10 +13,11 @@ MAX_GROUP_VALUES = 32  # G1 × G2 pairs: at most 32² = 1,024 IGCV3 rows
 def table(
     params: str = typer.Option(..., "--params", "-p", help="Parameter budget T per block (4672, 1e6, 2.5M)."),
     kernel: int = KERNEL_OPTION,
-    family: str = typer.Option("igcv1", "--family", "-f", help="igcv1, igcv2, igcv3 or all."),
+    family: str = typer.Option("igcv1", "--family", "-f", help="igcv1, igcv2, igcv3, shufflenetv1 or all."),
     tolerance: float = typer.Option(5.0, "--tolerance", help="Keep (IGCV1) or flag (IGCV2/3) rows within ± this % of T."),
     expansion: int = EXPANSION_OPTION,
-    groups: str = typer.Option("1,2,4,8", "--groups", help="IGCV3 values of G1 and G2, comma-separated [1–1,048,576, at most 32 values]."),
+    groups: str = typer.Option("1,2,4,8", "--groups", help="IGCV3 values of G1 and G2 (ShuffleNet V1: of g), comma-separated [1–1,048,576, at most 32 values]."),
+    rule: str = typer.Option("checked", "--rule", help="Which blocks are rows: 'checked' (default), those `check` calls strict or relaxed; 'paper', each paper's own rule where it has one (IGCV3: C a multiple of G1·G2)."),
     csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     markdown: bool = typer.Option(False, "--markdown", help="Print a markdown table."),
     latex: bool = typer.Option(False, "--latex", help="Print a LaTeX tabular."),
@@ -24,15 +25,15 @@ def table(
 ) -> None:
     """Width tables: IGCV1 (L, M) rows per M nearest the budget, IGCV2 depths, IGCV3 (G1, G2)."""
     from igcdesign.numbers import parse_count, parse_whole_list
-    from igcdesign.tables import TABLE_FAMILIES, width_tables
+    from igcdesign.tables import table_families, width_tables
 
     budget = parse_count(params, "--params")
     check_kernel(kernel)
     if sum((csv, markdown, latex, json_)) > 1:
         raise IGCError("choose one of --json, --csv, --markdown, --latex")
-    names = list(TABLE_FAMILIES) if family == "all" else [family]
+    names = table_families() if family == "all" else [family]
     group_values = sorted(set(parse_whole_list(groups, "--groups", MAX_GROUP_VALUES, high=MAX_GROUPS)))
-    tables = width_tables(budget, kernel, names, tolerance, expansion, group_values)
+    tables = width_tables(budget, kernel, names, tolerance, expansion, group_values, rule)
     from igcdesign.report import tables_render as render
 
     if json_:

@@ -22,21 +22,27 @@ from igcdesign.options import (
 )
 from igcdesign.validate import check_positive
 
-FAMILY_NAMES = ("regular", "dwsep", "igcv1", "igcv2", "igcv3")
+RULE_OPTION = typer.Option(
+    "checked", "--rule",
+    help="Which blocks count: 'checked' (default), those `check` calls strict or relaxed; 'paper', each "
+         "paper's own rule where it has one (IGCV3: C a multiple of G1·G2).")
 
 
 def parse_families(values: list[str] | None) -> list[str] | None:
-    """--family may repeat or hold a comma list; 'all' means every family."""
+    """--family may repeat or hold a comma list; 'all' means every family with a widest search."""
+    from igcdesign.families import widest_families
+
     if not values:
         return None
+    known = widest_families()
     names: list[str] = []
     for value in values:
         for name in value.split(","):
             name = name.strip().lower()
             if name == "all":
-                return None
-            if name not in FAMILY_NAMES:
-                raise IGCError(f"unknown family '{shown(name)}' (choose from {', '.join(FAMILY_NAMES)}, all)")
+                return known
+            if name not in known:
+                raise IGCError(f"unknown family '{shown(name)}' (choose from {', '.join(known)}, all)")
             if name not in names:
                 names.append(name)
     return names
@@ -48,7 +54,8 @@ def widest(
     expansion: int = EXPANSION_OPTION,
     g1: int = int_option(2, "--g1", help="IGCV3 groups of the expanding 1×1 conv.", high=MAX_GROUPS),
     g2: int = int_option(2, "--g2", help="IGCV3 groups of the reducing 1×1 conv.", high=MAX_GROUPS),
-    family: Optional[List[str]] = typer.Option(None, "--family", "-f", help="Restrict to families (repeat or comma list)."),
+    family: Optional[List[str]] = typer.Option(None, "--family", "-f", help="Families (repeat or comma list; 'all' adds shufflenetv1 to the default five)."),
+    rule: str = RULE_OPTION,
     measure: bool = typer.Option(False, "--measure", help="Also time each optimum in PyTorch against the regular conv (needs torch)."),
     near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% of each family's widest width (e.g. 2%) and rank them by latency."),
     top: int = int_option(10, "--top", help="With --near: at most this many of the widest candidates per family.", high=1000),
@@ -61,6 +68,7 @@ def widest(
 ) -> None:
     """The widest block of each family within a parameter budget, exact, with its continuous bound."""
     from igcdesign.numbers import parse_count
+    from igcdesign.rules import RULES, check_rule
     from igcdesign.search import widest_all
 
     budget = parse_count(params, "--params")
@@ -69,11 +77,13 @@ def widest(
     check_positive(g1, "--g1")
     check_positive(g2, "--g2")
     families = parse_families(family)
-    results = widest_all(budget, kernel, families, expansion, g1, g2)
-    document = {"budget": budget, "kernel": kernel, "results": [r.as_dict() for r in results]}
+    rule = check_rule(rule)
+    results = widest_all(budget, kernel, families, expansion, g1, g2, rule)
+    document = {"budget": budget, "kernel": kernel, "rule": rule, "rule_meaning": RULES[rule],
+                "results": [r.as_dict() for r in results]}
     if measure or near is not None:
         document.update(_measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top,
-                                 hw, batch, threads, min_time, rounds, quiet=json_))
+                                 hw, batch, threads, min_time, rounds, quiet=json_, rule=rule))
     if json_:
         from igcdesign.output import emit_json
 
@@ -82,7 +92,7 @@ def widest(
         return
     from igcdesign.render import render_near, render_widest
 
-    render_widest(budget, kernel, results)
+    render_widest(budget, kernel, results, rule=f"rule: {rule} ({RULES[rule]})")
     if "measurement" in document:
         from igcdesign.probe.render import print_measurement
 
@@ -95,7 +105,7 @@ def widest(
 
 
 def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
-             min_time, rounds, quiet) -> dict:
+             min_time, rounds, quiet, rule="checked") -> dict:
     """Run the probe for --measure and --near; returns the extra JSON fields."""
     from igcdesign.validate import parse_percent
 
@@ -103,7 +113,7 @@ def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near
     check_positive(top, "--top", 1000)
     from igcdesign.probe.measure import measure_widest, rank_near, settings_from_options
     from igcdesign.progress import Progress
-    from igcdesign.search import FAMILY_ORDER
+    from igcdesign.families import widest_families
 
     settings = settings_from_options(hw, batch, threads, min_time, rounds)
     extra: dict = {"hw": hw}
@@ -112,10 +122,10 @@ def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near
             extra["measurement"] = measure_widest(results, budget, kernel, settings, progress)
             extra["device"] = extra["measurement"]["device"]
         if fraction is not None:
-            wanted = [f for f in (families or FAMILY_ORDER) if f != "regular"]
+            wanted = [f for f in (families or widest_families(default=True)) if f != "regular"]
             extra["near_percent"] = fraction * 100
             extra["near"], extra["near_measurement"] = rank_near(
-                budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress)
+                budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress, rule=rule)
     return extra
 
 

@@ -1,8 +1,12 @@
 """The registry of block families, found by the name before the ':' of a spec, and
-:func:`parse_block`, which turns a spec into a :class:`Block` through its family."""
+:func:`parse_block`, which turns a spec into a :class:`Block` through its family.
+
+Every list of families a command offers (`widest`, `table`, `space`, `derive`) is read from
+here, by what each family `supports`; adding a family is one module and one line below.
+"""
 
 from igcdesign.errors import SpecError, shown
-from igcdesign.families.base import Family, make_chain
+from igcdesign.families.base import DesignOptions, Family, make_chain
 from igcdesign.families.block import Block
 from igcdesign.families.chain import Chain
 from igcdesign.families.dwsep import DWSep
@@ -10,9 +14,11 @@ from igcdesign.families.igcv1 import IGCV1
 from igcdesign.families.igcv2 import IGCV2
 from igcdesign.families.igcv3 import IGCV3, MobileNetV2
 from igcdesign.families.regular import Regular
+from igcdesign.families.shufflenet import ShuffleNetV1
 
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (Regular(), DWSep(), IGCV1(), IGCV2(), IGCV3(), MobileNetV2(), Chain())
+    f.name: f
+    for f in (Regular(), DWSep(), IGCV1(), IGCV2(), IGCV3(), MobileNetV2(), Chain(), ShuffleNetV1())
 }
 
 
@@ -49,4 +55,15 @@ def chain_of(target) -> tuple:
     return tuple(target)
 
 
-__all__ = ["FAMILIES", "Block", "Family", "as_block", "chain_of", "get_family", "make_chain", "parse_block"]
+def families_supporting(what: str) -> list[str]:
+    """Names of the families that take part in `what` ('widest', 'table', 'space', 'derive')."""
+    return [name for name, family in FAMILIES.items() if what in family.supports]
+
+
+def widest_families(default: bool = False) -> list[str]:
+    """Families with a widest search; with default=True the rows `widest` shows unasked."""
+    return [name for name in families_supporting("widest") if not default or FAMILIES[name].widest_by_default]
+
+
+__all__ = ["FAMILIES", "Block", "DesignOptions", "Family", "as_block", "chain_of", "families_supporting",
+           "get_family", "make_chain", "parse_block", "widest_families"]

@@ -7,11 +7,12 @@ symbolic formula (sympy symbols). Validation of concrete values lives apart, in 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 from igcdesign.errors import SpecError, shown
-from igcdesign.layers import GroupConv, Permute, is_identity_shuffle
 from igcdesign.families.block import Block
+from igcdesign.layers import GroupConv, Permute, chain_params, is_identity_shuffle
 from igcdesign.spec import parse_int, parse_int_list
 
 MAX_CHANNELS = 10**18  # per layer: far beyond any real block, small enough for exact, printable counts
@@ -64,8 +65,28 @@ def check_divides(groups: int, channels: int, what: str) -> None:
         raise SpecError(f"{what}: {groups} groups do not divide {channels} channels")
 
 
+@dataclass(frozen=True)
+class DesignOptions:
+    """The family options that `widest`, `table` and `space` take (each family reads its own)."""
+
+    expansion: int = 6  # IGCV3's t
+    g1: int = 2  # IGCV3's G1 (widest)
+    g2: int = 2  # IGCV3's G2 (widest)
+    groups: tuple[int, ...] = (1, 2, 4, 8)  # table: IGCV3's G1 and G2 values, ShuffleNet's g values
+
+
+Accept = Callable[[dict], bool]  # does the rule in force accept this configuration?
+
+
 class Family:
-    """A block family: `name:key=value,...` with the keys below."""
+    """A block family: `name:key=value,...` with the keys below.
+
+    Besides its chain, a family module holds everything particular to it: its widest search
+    (`widest_config`, `near_configs`, `bound`), its width-table rows (`table_part`), the axes of
+    its design space (`space_axes`), its symbols and derivation (`symbolic_config`,
+    `derivation`, `formulas`). `supports` names which of `widest`, `table`, `space` and
+    `derive` it takes part in; the commands list families from the registry by it.
+    """
 
     name: str = ""
     summary: str = ""
@@ -73,6 +94,90 @@ class Family:
     list_keys: dict[str, str] = {}  # key → separator
     required: tuple[str, ...] = ()
     defaults: dict[str, Any] = {"k": 3}
+    supports: frozenset[str] = frozenset()
+    table_title: str = ""  # how width tables name the family
+    widest_by_default: bool = False  # one of the rows `widest` shows when no --family is given
+    paper_rule_text: str | None = None  # the paper's own rule on widths, when stricter than check's
+
+    # --- what the theory of the family needs --------------------------------------
+    def params(self, **config: Any) -> Any:
+        """Weights of a configuration (ints, numpy arrays or symbols): the chain's count."""
+        return chain_params(self.chain(**config))
+
+    def named_widths(self, chain: Sequence) -> dict[str, Any]:
+        """Internal widths the family's notation names (IGCV3's C_int), read off its chain."""
+        return {}
+
+    def verdict_representative(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A configuration whose chain has the same verdict class (balanced, redundant or sparse).
+
+        The identity unless a family states an equivalence (IGCV2: only the depth and which
+        branch sizes are 1 matter); tests check every family's claim against analyze().
+        """
+        return config
+
+    def paper_rule(self, config: dict[str, Any]) -> Any:
+        """Whether the paper's own rule accepts a valid configuration (ints or arrays)."""
+        return True
+
+    def display_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The configuration as `widest` shows it (no kernel side)."""
+        return {key: value for key, value in config.items() if key != "k"}
+
+    # --- widest --------------------------------------------------------------------
+    def widest_config(self, budget: int, k: int, options: DesignOptions, accept: Accept) -> dict | None:
+        """The widest accepted configuration within budget (ties: fewer params, then fewer
+        layers and groups), or None."""
+        raise NotImplementedError
+
+    def near_configs(self, budget: int, k: int, best: dict, floor_width: int, limit: int,
+                     options: DesignOptions, accept: Accept) -> list[dict]:
+        """Up to `limit` accepted configurations within budget of width ≥ floor_width, widest first."""
+        raise NotImplementedError
+
+    def smallest_config(self, k: int, options: DesignOptions) -> dict:
+        """The configuration of the family's smallest block (what a too-small budget needs)."""
+        raise NotImplementedError
+
+    def bound(self, budget: int, k: int, options: DesignOptions) -> dict:
+        """The continuous optimum the paper derives: {"width": …, and where it lies}."""
+        raise NotImplementedError
+
+    # --- table and space -------------------------------------------------------------
+    def table_part(self, budget: int, k: int, tolerance: float, options: DesignOptions,
+                   accept: Accept) -> dict:
+        """The family's part of a width table: {"rows": [config + family columns], "columns",
+        "bound", "extra"}; tables.py adds the counts, verdicts and the widest mark."""
+        raise NotImplementedError
+
+    space_max_budget: int = 0
+    space_columns: tuple[str, ...] = ()
+
+    def space_axes(self, budget: int, k: int, options: DesignOptions, channelwise: bool,
+                   progress: Any = None) -> list[tuple[dict, Any]]:
+        """Every valid configuration whose block may fit, as numpy arrays: [(config, width)]."""
+        raise NotImplementedError
+
+    def space_family_columns(self, config: dict, n: int) -> dict[str, Any]:
+        """The family's own columns of a space (besides counts, verdicts and named widths)."""
+        return {key: config[key] for key in self.space_columns if key in config}
+
+    def space_specs(self, frame: Any, k: int, options: DesignOptions) -> Any:
+        """The canonical spec text of every row of a space frame (as `spec()` writes one)."""
+        raise NotImplementedError
+
+    # --- symbols ---------------------------------------------------------------------
+    def symbolic_config(self) -> dict[str, Any]:
+        """The configuration with every value a sympy symbol (imports sympy)."""
+        raise NotImplementedError
+
+    def derivation(self):
+        """The paper's results derived by sympy from the chain (`derive`), or None."""
+        return None
+
+    def formulas(self) -> list:
+        """The functions codegen writes into igcdesign/formulas.py for this family."""
+        return []
 
     # --- parsing -----------------------------------------------------------------
     def parse(self, items: dict[str, str]) -> dict[str, Any]:

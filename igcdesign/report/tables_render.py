@@ -13,7 +13,12 @@ HEADERS = {
 }
 # Left out, in this order, of a rich table wider than the terminal (--json and --csv keep them).
 OPTIONAL_COLUMNS = ("within_tolerance", "near_ln_C", "C_s", "paths", "n_1x1", "dev_pct", "ratio", "C_int")
-TITLES = {"igcv1": "IGCV1", "igcv2": "IGCV2 (channel-wise k×k, balanced 1×1 convs)", "igcv3": "IGCV3"}
+
+
+def title(family: str) -> str:
+    from igcdesign.families import FAMILIES
+
+    return FAMILIES[family].table_title
 
 
 def print_text(text: str) -> None:
@@ -30,7 +35,11 @@ def tables_json(tables: Sequence[WidthTable], family: str) -> dict[str, Any]:
 
 
 def bound_line(table: WidthTable) -> str:
-    """The continuous bound, in words."""
+    """The continuous bound and the rule in force, in words."""
+    return f"{_bound_words(table)}; rule: {table.rule}"
+
+
+def _bound_words(table: WidthTable) -> str:
     b = table.bound
     if table.family == "igcv1":
         return (f"continuous bound: width (T/(2√S))^(2/3) = {b['width']:.2f} at L = M·S, "
@@ -40,8 +49,8 @@ def bound_line(table: WidthTable) -> str:
             return "continuous bound: no block fits"
         return (f"continuous bound: C = {b['width']:.2f} solving C·(S + e·ln C) = T, "
                 f"best L = 1 + ln C = {b['L']:.2f} group convs")
-    return (f"continuous bound (G1 = G2 = 2, t = {b['t']}): C = {b['width']:.2f}; "
-            "C is a multiple of G1·G2 (super-channel rule)")
+    at = ", ".join(f"{key} = {value}" for key, value in b.items() if key != "width")
+    return f"continuous bound{f' ({at})' if at else ''}: C = {b['width']:.2f}"
 
 
 def _frame(table: WidthTable, with_spec: bool = True):
@@ -86,7 +95,7 @@ def tables_markdown(tables: Sequence[WidthTable]) -> str:
     parts = []
     for t in tables:
         rows = _display_rows(t)
-        parts.append(f"### {TITLES[t.family]}, T = {t.budget:,}, k = {t.kernel}\n\n"
+        parts.append(f"### {title(t.family)}, T = {t.budget:,}, k = {t.kernel}\n\n"
                      + markdown_table(rows, t.columns, [HEADERS.get(c, c) for c in t.columns],
                                       bold=[r.get("widest", False) for r in rows])
                      + f"\n{bound_line(t)}\n")
@@ -101,7 +110,7 @@ def tables_latex(tables: Sequence[WidthTable]) -> str:
             if frame[c].dtype == bool:
                 frame[c] = frame[c].map({True: "yes", False: ""})
         body = frame.to_latex(index=False, float_format="%.2f", escape=True)
-        parts.append(f"% {TITLES[t.family]}, T = {t.budget}, k = {t.kernel}\n% {bound_line(t)}\n{body}")
+        parts.append(f"% {title(t.family)}, T = {t.budget}, k = {t.kernel}\n% {bound_line(t)}\n{body}")
     return "\n".join(parts)
 
 
@@ -112,7 +121,7 @@ def tables_rich(tables: Sequence[WidthTable]) -> None:
 
     out = console()
     for t in tables:
-        rich_table = Table(title=f"{TITLES[t.family]}: T = {t.budget:,} params, k = {t.kernel}"
+        rich_table = Table(title=f"{title(t.family)}: T = {t.budget:,} params, k = {t.kernel}"
                                  + (f", within ±{t.tolerance:g}%" if t.family == "igcv1" else ""),
                            caption=bound_line(t))
         for c in t.columns:

@@ -1,5 +1,7 @@
 """Writes :mod:`igcdesign.formulas`: the derived formulas as plain Python, so the CLI needs no sympy.
 
+Each family lists its formulas (`Family.formulas`); this module only writes them out.
+
 Run ``python -m igcdesign.symbolic.codegen`` after changing a family or a derivation; a test
 regenerates the text and compares it with the committed file.
 """
@@ -11,10 +13,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from igcdesign.layers import GroupConv
 from igcdesign.symbolic import symbols as sy
-from igcdesign.symbolic.derivations import derive_igcv1, quadratic_root, derive_igcv2, derive_igcv3
-from igcdesign.symbolic.expressions import family_costs
 
 TARGET = Path(__file__).resolve().parents[1] / "formulas.py"
 
@@ -50,41 +49,14 @@ def _function(name: str, args: tuple, body: str, doc: str) -> str:
 
 
 def generate() -> str:
-    """The full text of igcdesign/formulas.py."""
-    k, T, C, L, M, t, G1, G2, Cout = sy.k, sy.T, sy.C, sy.L, sy.M, sy.t, sy.G1, sy.G2, sy.Cout
-    v1, v2, v3 = derive_igcv1(), derive_igcv2(), derive_igcv3()
-    regular = family_costs("regular")["params"]
-    dwsep = family_costs("dwsep")["params"]
-    Kb = sp.Symbol("K", positive=True)
+    """The full text of igcdesign/formulas.py: every registered family's formulas, in registry order."""
+    from igcdesign.families import FAMILIES
+
+    writers = {"integer": integer_function, "float": float_function}
     parts = [HEADER]
-    parts.append(integer_function("regular_params", (C, k), regular, "Weights of a regular k×k conv of width C."))
-    parts.append(float_function("regular_C_root", (k, T), quadratic_root(regular - T, C),
-                                "Real width C of a regular conv with exactly T weights."))
-    parts.append(integer_function("dwsep_params", (C, k), dwsep, "Weights of a depthwise-separable unit."))
-    parts.append(float_function("dwsep_C_root", (k, T), quadratic_root(dwsep - T, C),
-                                "Real width C of a depthwise-separable unit with exactly T weights."))
-    parts.append(integer_function("igcv1_params", (L, M, k), v1.results["params"], "Weights of an IGCV1 block."))
-    parts.append(float_function("igcv1_L_root", (M, k, T), v1.results["L_root"],
-                                "Real L at which an IGCV1 block with M has exactly T weights."))
-    parts.append(float_function("igcv1_bound_width", (T, k), v1.results["bound_width"],
-                                "Continuous widest IGCV1 width for T weights: (T/(2√S))^(2/3)."))
-    parts.append(float_function("igcv1_bound_L", (T, k), v1.results["bound_L"], "L at the continuous optimum (L = M·S)."))
-    parts.append(float_function("igcv1_bound_M", (T, k), v1.results["bound_M"], "M at the continuous optimum (L = M·S)."))
-    parts.append(integer_function("igcv2_layer_params", (C, Kb, k), GroupConv(C, C, C / Kb, k).params(),
-                                  "Weights of one IGCV2 group conv with branches of K channels."))
-    parts.append(float_function("igcv2_min_params", (C, k), v2.results["min_params"],
-                                "Least IGCV2 weights for width C over all balanced chains: e·C·ln(SC)."))
-    parts.append(float_function("igcv2_min_params_channelwise", (C, k), v2.results["min_params_channelwise"],
-                                "Least IGCV2 weights for width C with a channel-wise k×k conv: C(S + e·ln C)."))
-    parts.append(float_function("igcv2_best_L", (C, k), v2.results["best_L"], "Best real number of group convs, ln(SC)."))
-    parts.append(float_function("igcv2_best_n", (C,), v2.results["best_n"], "Best real number of 1×1 group convs, ln C."))
-    parts.append(integer_function("igcv3_params", (C, t, G1, G2, k, Cout), v3.results["params"], "Weights of an IGCV3 block."))
-    parts.append(float_function("igcv3_C_root", (k, t, G1, G2, T), v3.results["C_root"],
-                                "Real width C of an IGCV3 block (C_out = C) with exactly T weights."))
-    parts.append(integer_function("igcv3_paths", (C, t, G1, G2), v3.results["paths"],
-                                  "Paths between every input and output channel of an IGCV3 block."))
-    parts.append(integer_function("igcv3_super_channels", (G1, G2), v3.results["super_channels"],
-                                  "Super-channels per layer of an IGCV3 block."))
+    for family in FAMILIES.values():
+        for kind, name, args, expr, doc in family.formulas():
+            parts.append(writers[kind](name, args, expr, doc))
     return "".join(parts)
 
 

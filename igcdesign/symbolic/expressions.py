@@ -8,19 +8,11 @@ from igcdesign.families import FAMILIES
 from igcdesign.layers import chain_mem_access, chain_mult_adds, chain_params
 from igcdesign.symbolic import symbols as sy
 
-SYMBOLIC_CONFIGS = {
-    "regular": dict(C=sy.C, k=sy.k),
-    "dwsep": dict(C=sy.C, k=sy.k),
-    "igcv1": dict(L=sy.L, M=sy.M, k=sy.k),
-    "igcv2": dict(K=sy.branch_symbols(3), C=sy.C, k=sy.k),
-    "igcv3": dict(C=sy.C, t=sy.t, G1=sy.G1, G2=sy.G2, k=sy.k, Cout=sy.Cout),
-}
-
 
 def family_chain(family: str, **overrides):
     """The chain of a family with every configuration value a symbol (or an override)."""
-    config = {**SYMBOLIC_CONFIGS[family], **overrides}
-    return FAMILIES[family].chain(**config)
+    fam = FAMILIES[family]
+    return fam.chain(**{**fam.symbolic_config(), **overrides})
 
 
 def family_costs(family: str, **overrides) -> dict[str, sp.Expr]:

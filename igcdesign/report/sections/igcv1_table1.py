@@ -19,13 +19,13 @@ def printed(budget: int) -> list[dict[str, int]]:
 def printing_errors() -> list[dict]:
     """Printed rows that contradict the paper's own definitions: width ≠ L·M, or params ≠ the
     block's count (9·L·M² + M·L², the chain's count). Found by computation, in file order."""
-    from igcdesign.tables import params_of
+    from igcdesign.families import FAMILIES
 
     errors = []
     for budget in BUDGETS:
         for row in printed(budget):
             L, M = row["L"], row["M"]
-            params = params_of("igcv1", L=L, M=M, k=K)
+            params = FAMILIES["igcv1"].params(L=L, M=M, k=K)
             wrong = []
             if row["width"] != L * M:
                 wrong.append(f"width printed {row['width']}, but L·M = {L}·{M} = {L * M}")
@@ -67,20 +67,21 @@ COLUMNS = ["L", "M", "params", "paper_params", "diff_params", "width", "paper_wi
 HEADERS = ["L", "M", "params", "printed params", "Δ params", "width L·M", "printed width", "Δ width", "width/regular", "widest (ours)", "bold (paper)"]
 
 
-def strict_budget_note(budget: int, widest_rows: list[dict]) -> str:
-    """Where the table's widest row (closest to T, either side) exceeds T, the strict optimum."""
-    from igcdesign.search import widest_igcv1
+def strict_budget_note(budget: int, rows: list[dict]) -> str:
+    """Where the paper's bold row exceeds T, say so and name the widest block within it."""
+    from igcdesign.search import widest_all
 
-    over = [r for r in widest_rows if r["params"] > budget]
+    over = [r for r in rows if r.get("paper_bold") and r["params"] > budget]
     if not over:
         return ""
-    strict = widest_igcv1(budget, K)
+    strict = widest_all(budget, K, ["igcv1"])[0]
     row = over[0]
     return (
-        f"The widest row here (L = {row['L']}, M = {row['M']}, {row['params']:,} params) lies "
+        f"The paper's bold row (L = {row['L']}, M = {row['M']}, {row['params']:,} params) lies "
         f"{row['params'] - budget:,} params over T, and above the continuous bound, which holds only "
         f"for params ≤ T. Within the budget (`igcdesign widest --params {budget}`) the widest block is "
-        f"L = {strict.config['L']}, M = {strict.config['M']}: width {strict.width}, {strict.params:,} params.\n\n"
+        f"L = {strict.config['L']}, M = {strict.config['M']}: width {strict.width}, {strict.params:,} params, "
+        "the bold row here.\n\n"
     )
 
 
@@ -95,7 +96,8 @@ def write(out: Path) -> str:
         "IGCV1 (Zhang et al., ICCV 2017) Table 1 lists, for blocks of about 4672 and 17536 weights "
         "(k = 3, conv weights only), the width G = L·M for a few (L, M). Here the table is complete: "
         "for every M, the L whose count 9·L·M² + M·L² is closest to the budget (ties: fewer params), "
-        "rows within ±5 %; the widest row (ties: fewer params) is in bold. Printed values stand beside "
+        "rows within ±5 %, and the widest block within the budget (what `igcdesign widest` answers; ties: "
+        "fewer params) in bold, added as a row where the nearest rows leave it out. Printed values stand beside "
         "ours where the paper has the row; 'width/regular' divides by the widest regular 3×3 conv "
         "within the budget.\n"
     )
@@ -112,9 +114,9 @@ def write(out: Path) -> str:
             f"\n### T ≈ {budget:,}\n\n"
             + markdown_table(rows, COLUMNS, HEADERS, bold=[bool(r.get("widest")) for r in rows])
             + f"\n{len(rows)} rows, {len(paper_rows)} of them printed in the paper. "
-            + ("The paper's bold row is our widest row. " if bold_agree else "**Our widest row differs from the paper's bold row.** ")
+            + ("The paper's bold row is our widest row. " if bold_agree else "Our widest row differs from the paper's bold row. ")
             + f"Continuous bound: width (T/(2√S))^(2/3) = {b['width']:.1f} at L = M·S (L = {b['L']:.1f}, M = {b['M']:.2f}).\n\n"
-            + strict_budget_note(budget, [r for r in rows if r.get("widest")])
+            + strict_budget_note(budget, [r for r in rows if r.get("in_paper")])
             + f"![IGCV1 width against L at {budget}]({figure})\n"
         )
     errors = printing_errors()

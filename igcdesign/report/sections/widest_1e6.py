@@ -24,8 +24,9 @@ def write(out: Path) -> str:
     columns = ["family", "spec", "width", "params", "layers", "ratio", "bound_width"]
     write_csv(out / "widest_1e6.csv", rows, columns)
     return (
-        "Exact integer optima within 1,000,000 conv weights, k = 3 (ties: fewer params); IGCV3 at "
-        "t = 6, G1 = G2 = 2 with C a multiple of G1·G2. 'bound' is the continuous optimum.\n\n"
+        "Exact integer optima within 1,000,000 conv weights, k = 3 (ties: fewer params), among the "
+        "blocks `check` calls strict or relaxed; IGCV3 at t = 6, G1 = G2 = 2 (C = 402 is relaxed "
+        "though no multiple of G1·G2; `--rule paper` gives C = 400). 'bound' is the continuous optimum.\n\n"
         + markdown_table(rows, columns, ["family", "block", "width", "params", "convs", "width/regular", "bound"])
         + "\nReproduce: `igcdesign widest --params 1e6`. Data: [widest_1e6.csv](widest_1e6.csv).\n"
     )
