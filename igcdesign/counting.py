@@ -72,5 +72,13 @@ def count_block(block: Block | str, hw: int = 32) -> BlockCount:
         mem_access=chain_mem_access(block.chain, positions),
         layers=[layer_row(layer, positions) for layer in block.chain],
         width_out=[layer for layer in block.chain if isinstance(layer, GroupConv)][-1].cout,
-        C_int=block.config["t"] * block.config["C"] if "t" in block.config else None,
+        C_int=_named_widths(block).get("C_int"),
     )
+
+
+def _named_widths(block: Block) -> dict[str, Any]:
+    """Internal widths the block's family names (IGCV3's C_int), read off its chain."""
+    from igcdesign.families import FAMILIES
+
+    family = FAMILIES.get(block.family)
+    return family.named_widths(block.chain) if family is not None else {}

@@ -42,7 +42,7 @@ def factorizations(n: int, parts: int, least: int = 2) -> Iterator[tuple[int, ..
 def _igcv2_params(C: int, K: Sequence[int], k: int) -> int:
     from igcdesign.families import FAMILIES
 
-    return int(chain_params(FAMILIES["igcv2"].chain(K=tuple(K), k=k, C=C)))
+    return int(FAMILIES["igcv2"].params(K=tuple(K), k=k, C=C))
 
 
 def _igcv2_candidates(C: int, L: int | None) -> Iterator[tuple[int, ...]]:

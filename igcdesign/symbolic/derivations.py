@@ -55,11 +55,3 @@ def quadratic_root(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     confirm(sp.radsimp(root - positive_root(expr, var)), f"stable root in {var}")
     return root
 
-
-def derivation(family: str) -> Derivation:
-    """The derivation of a registered family that has one (KeyError otherwise)."""
-    from igcdesign.families import FAMILIES, families_supporting
-
-    if family not in families_supporting("derive"):
-        raise KeyError(family)
-    return FAMILIES[family].derivation()
