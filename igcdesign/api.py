@@ -63,17 +63,18 @@ def count(spec: "str | Block", hw: int = 32) -> "BlockCount":
 def _families(family: str | Sequence[str] | None) -> list[str] | None:
     if family is None:
         return None
-    from igcdesign.search import FAMILY_ORDER
+    from igcdesign.families import widest_families
 
+    known = widest_families()
     names = [family] if isinstance(family, str) else list(family)
     out: list[str] = []
     for name in names:
         for part in str(name).split(","):
             part = part.strip().lower()
             if part == "all":
-                return None
-            if part not in FAMILY_ORDER:
-                raise IGCError(f"unknown family '{part[:100]}' (choose from {', '.join(FAMILY_ORDER)}, all)")
+                return known
+            if part not in known:
+                raise IGCError(f"unknown family '{part[:100]}' (choose from {', '.join(known)}, all)")
             if part not in out:
                 out.append(part)
     return out
@@ -85,8 +86,9 @@ def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[st
     order: a list of results with ``.family``, ``.width``, ``.params``, ``.spec`` (None where no
     block fits), ``.config``, ``.bound`` (the continuous bound) and ``.ratio_to_regular``.
 
-    `family`: one name, a list, or None for all; `expansion`, `g1`, `g2` set IGCV3; further
-    keyword options go to :func:`igcdesign.search.widest_all` unchanged.
+    `family`: one name, a list, None for the CLI's default five, or 'all'; `expansion`, `g1`, `g2`
+    set IGCV3; further keyword options (`rule='checked'|'paper'`) go to
+    :func:`igcdesign.search.widest_all` unchanged.
     """
     from igcdesign.search import widest_all
     from igcdesign.validate import check_kernel, check_positive
@@ -134,18 +136,19 @@ class TableResult:
 
 
 def table(budget: int | float | str, family: str = "igcv1", kernel: int = 3, *, tolerance: float = 5.0,
-          expansion: int = 6, groups: Sequence[int] = (1, 2, 4, 8)) -> TableResult:
-    """The width table of ``igcdesign table`` for one family ('igcv1', 'igcv2', 'igcv3') or 'all'."""
-    from igcdesign.tables import TABLE_FAMILIES, check_tolerance, width_tables
+          expansion: int = 6, groups: Sequence[int] = (1, 2, 4, 8), rule: str = "checked") -> TableResult:
+    """The width table of ``igcdesign table`` for one family ('igcv1', 'igcv2', 'igcv3',
+    'shufflenetv1') or 'all'; `rule` as ``--rule``."""
+    from igcdesign.tables import check_tolerance, table_families, width_tables
     from igcdesign.validate import check_kernel, check_positive
 
     total = _budget(budget, "--params")
     check_kernel(kernel)
     check_tolerance(tolerance)
     check_positive(expansion, "--expansion", 1 << 10)
-    names = list(TABLE_FAMILIES) if family == "all" else [family]
+    names = table_families() if family == "all" else [family]
     values = sorted({check_positive(int(g), "--groups") for g in groups})
-    return TableResult(width_tables(total, kernel, names, tolerance, expansion, values))
+    return TableResult(width_tables(total, kernel, names, tolerance, expansion, values, rule))
 
 
 @dataclass
@@ -203,7 +206,7 @@ class SpaceResult:
 
 def space(family: str, max_params: int | float | str, kernel: int = 3, hw: int = 32, *, expansion: int = 6,
           minimum: dict[str, int] | None = None, maximum: dict[str, int] | None = None,
-          multiple_of: int | None = None, channelwise: bool = False) -> SpaceResult:
+          multiple_of: int | None = None, channelwise: bool = False, rule: str = "checked") -> SpaceResult:
     """Every configuration of `family` ('igcv1', 'igcv2', 'igcv3') within `max_params`, counted on
     an hw×hw map, with ``igcdesign space``'s filters: `minimum` / `maximum` ({column: value}, like
     ``--min M=4``), `multiple_of` (``--multiple-of``), `channelwise` (IGCV2, K₁ = 1)."""
@@ -216,7 +219,7 @@ def space(family: str, max_params: int | float | str, kernel: int = 3, hw: int =
     filters = Filters(minimum=dict(minimum or {}), maximum=dict(maximum or {}), channelwise=channelwise)
     if multiple_of is not None:
         filters.multiple_of = check_positive(multiple_of, "--multiple-of")
-    return SpaceResult(enumerate_space(family, total, kernel, hw, expansion, filters, progress=False))
+    return SpaceResult(enumerate_space(family, total, kernel, hw, expansion, filters, progress=False, rule=rule))
 
 
 def net(spec_or_file: Any, bn: bool = False, *, classes: int | None = None, resolution: int | None = None,
@@ -232,12 +235,13 @@ def net(spec_or_file: Any, bn: bool = False, *, classes: int | None = None, reso
 def derive(family: str):
     """The family's derivation, step by step (``igcdesign derive``): ``.steps``, each with
     ``.title``, ``.expr`` (a sympy expression) and ``.note``. Imports sympy."""
-    from igcdesign.symbolic.derivations import DERIVATIONS
+    from igcdesign.families import FAMILIES, families_supporting
 
     name = str(family).strip().lower()
-    if name not in DERIVATIONS:
-        raise IGCError(f"unknown family '{name[:100]}' (derivations exist for {', '.join(DERIVATIONS)})")
-    return DERIVATIONS[name]()
+    derivable = families_supporting("derive")
+    if name not in derivable:
+        raise IGCError(f"unknown family '{name[:100]}' (derivations exist for {', '.join(derivable)})")
+    return FAMILIES[name].derivation()
 
 
 def module(spec: "str | Block", bn: bool = False, relu: bool = False, impl: str = "fast"):

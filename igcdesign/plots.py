@@ -144,11 +144,11 @@ def igcv1_table_plot(out: Path, budget: int, k: int = 3, tolerance: float = 5.0,
 def igcv2_depth_plot(out: Path, budget: int, k: int = 3) -> dict[str, Any]:
     """Width and params against the number of group convs L of the widest IGCV2 block within
     the budget at each depth (igcdesign.igcv2_depth), with the continuous optimum L = 1 + ln C."""
-    from igcdesign.bounds import igcv2_bound
+    from igcdesign.families import FAMILIES, DesignOptions
     from igcdesign.igcv2_depth import depth_rows, mark_near_ln_C
 
     rows = depth_rows(budget, k)
-    b = dict(igcv2_bound(budget, k))
+    b = dict(FAMILIES["igcv2"].bound(budget, k, DesignOptions()))
     mark_near_ln_C(rows, b.get("L"))
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.6))

@@ -12,7 +12,12 @@ from hypothesis import given, settings, strategies as st
 
 from igcdesign.families import parse_block
 from igcdesign.igcv2_depth import depth_rows, widest_at_depth
-from igcdesign.search import igcv2_widest_width
+from igcdesign.families import FAMILIES
+
+
+def igcv2_widest_width(budget: int, k: int) -> int:
+    widths = FAMILIES["igcv2"].walk(budget, k)
+    return widths[0] if widths else 0
 
 
 def brute(budget: int, S: int, n: int) -> tuple[int, int] | None:

@@ -26,7 +26,7 @@ def paper_block() -> dict:
 
 
 def write(out: Path) -> str:
-    from igcdesign.bounds import igcv2_bound
+    from igcdesign.families import FAMILIES, DesignOptions
     from igcdesign.files import write_csv
     from igcdesign.igcv2_depth import depth_rows, mark_near_ln_C
     from igcdesign.plots import igcv2_depth_plot
@@ -34,7 +34,7 @@ def write(out: Path) -> str:
     from igcdesign.tables import igcv2_table
 
     found = depth_rows(BUDGET, K)
-    b = dict(igcv2_bound(BUDGET, K))
+    b = dict(FAMILIES["igcv2"].bound(BUDGET, K, DesignOptions()))
     mark_near_ln_C(found, b.get("L"))
     paper = paper_block()
     nearest = {r["L"]: r for r in igcv2_table(BUDGET, K).rows}  # `table --family igcv2`: nearest 4700
