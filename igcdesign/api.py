@@ -232,12 +232,14 @@ def net(spec_or_file: Any, bn: bool = False, *, classes: int | None = None, reso
     return count_net(spec_or_file, classes=classes, resolution=resolution, bn=bn, fc=fc)
 
 
-def derive(family: str):
-    """The family's derivation, step by step (``igcdesign derive``): ``.steps``, each with
+def derive(family: "str | Block"):
+    """The derivation of a family (its name, or a spec or Block of it), step by step
+    (``igcdesign derive``): ``.steps``, each with
     ``.title``, ``.expr`` (a sympy expression) and ``.note``. Imports sympy."""
     from igcdesign.families import FAMILIES, families_supporting
+    from igcdesign.families.block import Block
 
-    name = str(family).strip().lower()
+    name = family.family if isinstance(family, Block) else str(family).partition(":")[0].strip().lower()
     derivable = families_supporting("derive")
     if name not in derivable:
         raise IGCError(f"unknown family '{name[:100]}' (derivations exist for {', '.join(derivable)})")

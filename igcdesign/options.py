@@ -55,6 +55,6 @@ KERNEL_OPTION = int_option(3, "--kernel", "-k", help="Kernel side k (S = k² tap
 EXPANSION_OPTION = int_option(6, "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C).", high=MAX_EXPANSION)
 
 BATCH_OPTION = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32 [1–65,536, at most 64 sizes].")
-THREADS_OPTION = int_option(None, "--threads", help="With --measure: intra-op threads (default: torch's).", high=MAX_THREADS)
-MIN_TIME_OPTION = typer.Option(0.2, "--min-time", help="With --measure: seconds of timed calls per measurement.")
+THREADS_OPTION = int_option(None, "--threads", help="Intra-op threads while timing (default: torch's).", high=MAX_THREADS)
+MIN_TIME_OPTION = typer.Option(0.2, "--min-time", help="With --measure: seconds of timed calls per measurement [(0, 60]].")
 ROUNDS_OPTION = int_option(1, "--rounds", help="With --measure: measure everything N times, round after round; keep each row's least disturbed round.", high=MAX_ROUNDS)

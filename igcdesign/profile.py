@@ -242,9 +242,10 @@ def find_profile(fingerprint: Fingerprint, directory: Path | None = None) -> Loo
 
 def missing_message(fingerprint: Fingerprint, others: list[Profile]) -> str:
     """'no machine profile for …' and, when there are, the fingerprints that were not used."""
-    text = f"no machine profile for {fingerprint.describe()}; {CALIBRATE_HINT}"
+    command = "igcdesign calibrate"
     if fingerprint.threads:
-        text += f" --threads {fingerprint.threads} --dtype {fingerprint.dtype}"
+        command += f" --threads {fingerprint.threads} --dtype {fingerprint.dtype}"
+    text = f"no machine profile for {fingerprint.describe()}; run `{command}` to measure this machine"
     if others:
         names = "; ".join(p.fingerprint.describe() for p in others[:3])
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""

@@ -12,6 +12,14 @@ MAX_HW = 1 << 16
 MAX_KERNEL = 1 << 10
 MAX_BATCH_SIZES = 64  # sizes in one --batch list
 MAX_BATCH_OPTION = 1 << 16  # what --batch parses; the measuring module may allow less
+MAX_MIN_TIME = 60.0  # seconds of timed calls per measurement
+
+
+def check_min_time(seconds: float) -> float:
+    """seconds if 0 < seconds ≤ MAX_MIN_TIME (NaN and infinities refused)."""
+    if not 0 < seconds <= MAX_MIN_TIME:
+        raise IGCError(f"--min-time must be in (0, {MAX_MIN_TIME:g}] seconds, got {seconds}")
+    return seconds
 
 
 def check_hw(hw: int) -> int:

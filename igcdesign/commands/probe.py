@@ -25,7 +25,7 @@ def probe(
         "auto", "--baseline",
         help="Spec to compare against; 'auto' = widest regular conv with params ≤ the first spec's; 'none' for no baseline.",
     ),
-    min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange)."),
+    min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange) [(0, 60]]."),
     rounds: int = ROUNDS_OPTION,
     bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
     impl: str = typer.Option("fast", "--impl", help="fast (batched matrix products, plan tuned and cached), plain (one nn.Conv2d per conv), or plain,fast to time both."),
@@ -33,10 +33,11 @@ def probe(
 ) -> None:
     """Build each block in PyTorch, check its parameters, and time it against a baseline conv."""
     from igcdesign.probe import parse_impls, require_torch
-    from igcdesign.validate import parse_batches
+    from igcdesign.validate import check_min_time, parse_batches
 
     batches = parse_batches(batch)
     impls = parse_impls(impl)
+    check_min_time(min_time)
     require_torch()
     from igcdesign.output import emit_json
     from igcdesign.probe.measure import AUTO, ProbeSettings

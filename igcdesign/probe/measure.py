@@ -18,12 +18,11 @@ from typing import Any, Callable, Sequence
 import igcdesign.nets.probe_hook  # noqa: F401 (registers whole networks as probe targets)
 from igcdesign.errors import IGCError
 from igcdesign.probe.targets import Target
-from igcdesign.validate import check_hw, parse_batches
+from igcdesign.validate import check_hw, check_min_time, parse_batches
 
 MAX_BATCH = 1 << 16
 MAX_THREADS = 1024
 MAX_ROUNDS = 100
-MAX_MIN_TIME = 60.0
 AUTO = "auto"
 LATENCY_KEYS = ("batch", "latency_ms", "iqr_ms", "blocks", "gmacs", "ratio_to_baseline", "params_torch",
                 "impl", "floor_ms", "ratio_to_floor")
@@ -62,8 +61,7 @@ def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
             raise IGCError(f"--batch must be between 1 and {MAX_BATCH}, got {b}")
     if not 1 <= settings.rounds <= MAX_ROUNDS:
         raise IGCError(f"--rounds must be between 1 and {MAX_ROUNDS}, got {settings.rounds}")
-    if not settings.min_time > 0 or settings.min_time > MAX_MIN_TIME:
-        raise IGCError(f"--min-time must be in (0, {MAX_MIN_TIME:g}] seconds, got {settings.min_time}")
+    check_min_time(settings.min_time)
     torch = require_torch()
     threads = settings.threads if settings.threads is not None else torch.get_num_threads()
     if not 1 <= threads <= MAX_THREADS:

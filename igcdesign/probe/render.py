@@ -53,7 +53,10 @@ def render_probe(document: dict[str, Any]) -> None:
             floor = row.get("floor_ms")
             cells += [fmt_float(floor, 3) if floor else "–", fmt_float(row["ratio_to_floor"], 2) if floor else "–"]
         table.add_row(*cells)
-    print_table(table, out, drop=("GMAC/s", "mult_adds", "floor ms", "batch", "impl"))
+    # impl tells the rows of one spec apart when several implementations were timed: never dropped then
+    several_impls = len({row.get("impl", "plain") for row in document["results"]}) > 1
+    drop = ("GMAC/s", "mult_adds", "floor ms", "batch") + (() if several_impls else ("impl",))
+    print_table(table, out, drop=drop)
     if document.get("busy"):
         out.print(document["busy"], style="yellow", markup=False)
     out.print("ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "

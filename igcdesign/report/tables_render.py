@@ -11,6 +11,7 @@ HEADERS = {
     "ratio": "width/regular", "dev_pct": "Δ vs T (%)", "within_tolerance": "within tol.",
     "near_ln_C": "L ≈ 1+ln C", "n_1x1": "1×1 convs", "C_int": "C_int", "C_s": "C_s",
 }
+OVER_BUDGET = "over T"  # the widest column of a row whose params exceed the budget
 # Left out, in this order, of a rich table wider than the terminal (--json and --csv keep them).
 OPTIONAL_COLUMNS = ("within_tolerance", "near_ln_C", "C_s", "paths", "n_1x1", "dev_pct", "ratio", "C_int")
 
@@ -78,10 +79,18 @@ def tables_csv(tables: Sequence[WidthTable]) -> str:
     return tables_frame(tables).to_csv(index=False, lineterminator="\n", float_format="%.6g")
 
 
+def widest_cell(row: dict[str, Any]) -> Any:
+    """The widest column as people read it: the mark, or a label for a row over the budget."""
+    if not row.get("within_budget", True):
+        return OVER_BUDGET
+    return row.get("widest", False)
+
+
 def _display_rows(table: WidthTable) -> list[dict[str, Any]]:
     rows = []
     for r in table.rows:
         row = dict(r)
+        row["widest"] = widest_cell(r)
         for key in ("ratio", "dev_pct"):
             if isinstance(row.get(key), float):
                 row[key] = round(row[key], 2)
@@ -97,7 +106,7 @@ def tables_markdown(tables: Sequence[WidthTable]) -> str:
         rows = _display_rows(t)
         parts.append(f"### {title(t.family)}, T = {t.budget:,}, k = {t.kernel}\n\n"
                      + markdown_table(rows, t.columns, [HEADERS.get(c, c) for c in t.columns],
-                                      bold=[r.get("widest", False) for r in rows])
+                                      bold=[r.get("widest") is True for r in rows])
                      + f"\n{bound_line(t)}\n")
     return "\n".join(parts)
 
@@ -129,7 +138,7 @@ def tables_rich(tables: Sequence[WidthTable]) -> None:
         for r in t.rows:
             cells = []
             for c in t.columns:
-                v = r.get(c)
+                v = widest_cell(r) if c == "widest" else r.get(c)
                 if isinstance(v, bool):
                     cells.append("✓" if v else "")
                 elif isinstance(v, float):
