@@ -4,10 +4,18 @@ Three searches, nearest first: (1) for IGCV2, branch sizes K' with ∏K' = C (th
 complementary condition), nearest to the proposal; (2) for any chain, the same convs with other
 gap permutations (interleave, identity, channel shuffles); (3) other group counts, changing as few
 convs as possible, with interleaves between them. Parameter counts always come from the chain.
+
+Within a tier the candidates are taken nearest in params first (the difference computed from the
+changed convs alone; ties in enumeration order) and the first that the checker verifies is the
+answer, so a long chain costs one verification when its nearest candidate checks out. Group
+changes are enumerated with the counting condition as a multiplicative pruning rule, and two
+caps (enumeration steps, conv steps verified) bound the work; a search cut by them says so in
+its note ("fix search stopped after N candidates ...") instead of answering "no fix".
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import Any, Iterator, Sequence
@@ -16,7 +24,6 @@ from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute, chain_params
 
 MAX_FACTORIZATIONS = 50_000
-EVAL_BUDGET_CHANNELS = 1 << 22  # sum of widths over all evaluated candidates
 
 
 def divisors(n: int) -> list[int]:
@@ -186,48 +193,149 @@ def _gap_options(width: int) -> list:
     return ["s", "i"] + [d for d in divisors(width) if 1 < d < width]
 
 
-def _search(candidates, budget, same_width, params_proposal):
-    """First verified candidate block among equally near ones, nearest in params; None if none."""
-    spent = 0
-    for tier in candidates:
-        found = []
-        for widths, groups, kernels, tokens in tier:
-            spent += sum(widths)
-            if spent > budget:
-                return found and min(found, key=lambda f: f[0]), True
+# Safety nets on the work of one fix search (documented in `check --help` via the note of a
+# stopped search): candidate choices enumerated, and conv steps spent verifying candidates.
+MAX_ENUMERATION_STEPS = 500_000
+MAX_VERIFY_CONV_STEPS = 20_000  # about 1 ms per conv step: a 400-conv chain verifies in ~0.4 s
+
+
+class SearchWork:
+    """Work done by one fix search: enumeration steps, candidates verified and their conv steps."""
+
+    def __init__(self) -> None:
+        self.enumerated = 0
+        self.verified = 0
+        self.conv_steps = 0
+        self.stopped = False
+
+    def enumerate_step(self) -> None:
+        self.enumerated += 1
+        if self.enumerated > MAX_ENUMERATION_STEPS:
+            self.stopped = True
+            raise _Stopped
+
+    def verify(self, block) -> str:
+        convs = sum(isinstance(layer, GroupConv) for layer in block.chain)
+        if self.conv_steps + convs > MAX_VERIFY_CONV_STEPS:
+            self.stopped = True
+            raise _Stopped
+        self.verified += 1
+        self.conv_steps += convs
+        return _verdict(block.chain)
+
+
+class _Stopped(Exception):
+    """The work cap of the fix search was reached."""
+
+
+LAST_WORK: SearchWork | None = None  # the work of the latest suggest_fix() (tests read it)
+
+
+def _search(tiers, same_width, work: SearchWork):
+    """The first verified candidate of the first tier that has one, candidates of a tier taken
+    nearest in params first (ties: enumeration order); None if none.
+
+    `tiers` yields lists of (key, widths, groups, kernels, tokens); key sorts a tier (its first
+    element is the distance in params from the proposal, computed from the changed convs alone).
+    """
+    for tier in tiers:
+        for _, widths, groups, kernels, tokens in sorted(tier, key=lambda c: c[0]):
             block = _make(widths, groups, kernels, tokens)
-            verdict = _verdict(block.chain)
+            verdict = work.verify(block)
             if _target_ok(verdict, same_width):
-                found.append((abs(block.params() - params_proposal), block, verdict))
-        if found:
-            return min(found, key=lambda f: f[0]), False
-    return None, False
+                return block, verdict
+    return None
 
 
-def _perm_tiers(widths, groups, kernels, tokens):
+def _perm_tiers(widths, groups, kernels, tokens, work: SearchWork):
+    """Other gap permutations, fewest changed gaps first (params never change)."""
     options = [_gap_options(widths[i + 1]) for i in range(len(tokens))]
     by_changes: dict[int, list] = {}
     total = math.prod(len(o) for o in options)
     combos = itertools.product(*options) if total <= 4096 else [tuple("s" for _ in tokens)]
-    for combo in combos:
+    for order, combo in enumerate(combos):
+        work.enumerate_step()
         changes = sum(a != b for a, b in zip(combo, tokens))
         if changes:
-            by_changes.setdefault(changes, []).append((widths, groups, kernels, list(combo)))
+            by_changes.setdefault(changes, []).append(((0, order), widths, groups, kernels, list(combo)))
     return [by_changes[c] for c in sorted(by_changes)]
 
 
-def _group_tiers(widths, groups, kernels, strict, max_changes=3):
+def _conv_params(cin: int, cout: int, groups: int, k: int) -> int:
+    return int(GroupConv(cin, cout, groups, k).params())
+
+
+def _group_tiers(widths, groups, kernels, strict, work: SearchWork, max_changes=3):
+    """Tiers of 1, 2, 3 convs with other group counts (shuffles in every gap) that pass the
+    counting condition, each candidate keyed (|Δparams|, changed convs, new groups).
+
+    The counting condition is multiplicative: changing conv i from g to v multiplies both
+    ∏(cin/groups) and ∏(cout/groups) by g/v, so partial choices whose ratio cannot be completed
+    with the changes left are pruned (strict: the ratio must be exactly W_0/∏(cin/groups))."""
+    from fractions import Fraction
+
     n = len(groups)
-    options = [[d for d in divisors(widths[i]) if widths[i + 1] % d == 0] for i in range(n)]
+    options = [[d for d in divisors(widths[i]) if widths[i + 1] % d == 0 and d != groups[i]] for i in range(n)]
+    base = [_conv_params(widths[i], widths[i + 1], groups[i], kernels[i]) for i in range(n)]
+    delta = [[_conv_params(widths[i], widths[i + 1], v, kernels[i]) - base[i] for v in options[i]]
+             for i in range(n)]
+    ratio = [[Fraction(groups[i], v) for v in options[i]] for i in range(n)]
+    fan_in = math.prod(w // g for w, g in zip(widths[:-1], groups))
+    fan_out = math.prod(w // g for w, g in zip(widths[1:], groups))
+    reachable = None  # reachable[r]: ratios that r more changes can give (a superset), strict only
+    if strict:
+        target = Fraction(widths[0], fan_in)
+        if Fraction(widths[-1], fan_out) != target:
+            for _ in range(min(n, max_changes)):
+                yield []
+            return
+        singles = {r for rs in ratio for r in rs}
+        reachable = [{Fraction(1)}]
+        for _ in range(max_changes):
+            reachable.append({a * b for a in reachable[-1] for b in singles})
+    elif fan_in * widths[-1] != fan_out * widths[0]:
+        for _ in range(min(n, max_changes)):
+            yield []
+        return
+
+    by_ratio: dict = {}  # ratio -> [(conv, option)] in enumeration order
+    for i in range(n):
+        for j, r in enumerate(ratio[i]):
+            by_ratio.setdefault(r, []).append((i, j))
+
+    def complete(rho) -> bool:
+        if strict:
+            return rho == target
+        m = fan_in * rho / widths[0]
+        return m.denominator == 1 and m >= 1
+
     for changes in range(1, min(n, max_changes) + 1):
         tier = []
-        for where in itertools.combinations(range(n), changes):
-            pools = [[g for g in options[i] if g != groups[i]] if i in where else [groups[i]] for i in range(n)]
-            for combo in itertools.product(*pools):
-                if _counting_possible(widths, combo, strict):
-                    tier.append((widths, list(combo), kernels, ["s"] * (n - 1)))
-                if len(tier) > 2000:
-                    break
+
+        def walk(start, left, where, picks, rho, dsum):
+            if left == 0:
+                if complete(rho):
+                    combo = list(groups)
+                    for i, j in zip(where, picks):
+                        combo[i] = options[i][j]
+                    vals = tuple(options[i][j] for i, j in zip(where, picks))
+                    tier.append(((abs(dsum), tuple(where), vals), widths, combo, kernels, ["s"] * (n - 1)))
+                return
+            if strict and left == 1:  # the last change must give exactly the missing ratio
+                need = target / rho
+                for i, j in by_ratio.get(need, ())[bisect.bisect_left(by_ratio.get(need, ()), (start, -1)):]:
+                    work.enumerate_step()
+                    walk(i + 1, 0, where + [i], picks + [j], need * rho, dsum + delta[i][j])
+                return
+            for i in range(start, n - left + 1):
+                for j, r in enumerate(ratio[i]):
+                    work.enumerate_step()
+                    nxt = rho * r
+                    if reachable is not None and target / nxt not in reachable[left - 1]:
+                        continue
+                    walk(i + 1, left - 1, where + [i], picks + [j], nxt, dsum + delta[i][j])
+
+        walk(0, changes, [], [], Fraction(1), 0)
         yield tier
 
 
@@ -245,31 +353,36 @@ def suggest_fix(chain: Sequence, block, result) -> dict[str, Any]:
 
 
 def _suggest(chain: Sequence, block) -> dict[str, Any]:
+    global LAST_WORK
     if block is not None and block.family == "igcv2":
         fix = _nearest_igcv2(block)
         if fix is not None:
             return fix
     widths, groups, kernels, tokens = chain_layout(chain)
     same_width = len(set(widths)) == 1
-    budget = EVAL_BUDGET_CHANNELS
+    work = LAST_WORK = SearchWork()
     params = int(chain_params(chain))
     out: dict[str, Any] = {"params_proposal": params}
     try:
         if tokens and (_counting_possible(widths, groups, True)
                        or (not same_width and _counting_possible(widths, groups, False))):
-            hit, capped = _search(_perm_tiers(widths, groups, kernels, tokens), budget, same_width, params)
+            hit = _search(_perm_tiers(widths, groups, kernels, tokens, work), same_width, work)
             if hit:
-                _, fixed, verdict = hit
+                fixed, verdict = hit
                 return {**out, "kind": "permutations", "exists": True, "spec": fixed.spec, "verdict": verdict,
                         "params": int(fixed.params()),
                         "note": "same convs; gap permutations P=" + "/".join(map(str, chain_layout(fixed.chain)[3]))}
         for strict in ((True,) if same_width else (True, False)):
-            hit, capped = _search(_group_tiers(widths, groups, kernels, strict), budget, same_width, params)
+            hit = _search(_group_tiers(widths, groups, kernels, strict, work), same_width, work)
             if hit:
-                _, fixed, verdict = hit
+                fixed, verdict = hit
                 return {**out, "kind": "groups", "exists": True, "spec": fixed.spec, "verdict": verdict,
                         "params": int(fixed.params()),
                         "note": "groups G=" + "/".join(map(str, chain_layout(fixed.chain)[1])) + " with interleaves"}
+    except _Stopped:
+        return {**out, "kind": None, "exists": False, "spec": None, "verdict": None, "params": None,
+                "note": f"fix search stopped after {work.verified:,} candidates verified "
+                        f"({work.enumerated:,} enumerated; work limit of the search): no fix found before it"}
     except IGCError:
         pass
     return {**out, "kind": None, "exists": False, "spec": None, "verdict": None, "params": None,
