@@ -193,8 +193,8 @@ def _gap_options(width: int) -> list:
     return ["s", "i"] + [d for d in divisors(width) if 1 < d < width]
 
 
-# Safety nets on the work of one fix search (documented in `check --help` via the note of a
-# stopped search): candidate choices enumerated, and conv steps spent verifying candidates.
+# Safety nets on the work of one fix search (a search they stop says so in its note):
+# candidate choices enumerated, and conv steps spent verifying candidates.
 MAX_ENUMERATION_STEPS = 500_000
 MAX_VERIFY_CONV_STEPS = 20_000  # about 1 ms per conv step: a 400-conv chain verifies in ~0.4 s
 
