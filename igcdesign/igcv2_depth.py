@@ -2,7 +2,8 @@
 
 The blocks are strictly complementary IGCV2 chains with a channel-wise k×k conv (K₁ = 1)
 followed by n 1×1 group convs with K₂ … K_n+1 ≥ 2 channels per branch: width C = ∏K and
-params C·(S + ΣK). For each n the widest C within the budget is found exactly by a
+params the IGCV2 family's cost (`IGCV2.channelwise_cost`, the generated `igcv2_layer_params` per
+layer; C·(S + ΣK), linear in C). For each n the widest C within the budget is found exactly by a
 branch-and-bound over non-decreasing branch sizes (ties: fewer params), so a curve of width
 against depth never leaves the budget (`plot igcv2-depth`, the report's depth section).
 """
@@ -13,54 +14,61 @@ import math
 from typing import Any
 
 from igcdesign.errors import IGCError
+from igcdesign.families import FAMILIES
 
 NODE_LIMIT = 2_000_000  # search nodes per depth; the bound prunes far below this at 1e12 params
 MAX_BUDGET = 10**12  # every depth searched in about 5 s at 1e12 (33 depths)
 
 
-def _largest_last(budget: int, p: int, s: int, S: int, least: int) -> int:
-    """The largest f ≥ least with p·f·(S + s + f) ≤ budget, or 0."""
-    room = budget // p  # f·(a + f) ≤ room, a = S + s
-    a = S + s
-    f = (math.isqrt(a * a + 4 * room) - a) // 2
-    while f * (a + f) > room:
+def _cost(k: int):
+    """cost(C, s): the IGCV2 family's params at width C with 1×1 branch sizes summing to s."""
+    return FAMILIES["igcv2"].channelwise_cost(k)
+
+
+def _largest_last(budget: int, p: int, s: int, cost, least: int) -> int:
+    """The largest f ≥ least with cost(p·f, s + f) ≤ budget, or 0."""
+    a = cost(1, s)  # the cost is linear in C: cost(C, s) = C·a
+    room = budget // p  # a first guess solving f·(a + f) ≤ room; the cost settles it exactly
+    f = max((math.isqrt(a * a + 4 * room) - a) // 2, 0)
+    while f > 0 and cost(p * f, s + f) > budget:
         f -= 1
-    while (f + 1) * (a + f + 1) <= room:
+    while cost(p * (f + 1), s + f + 1) <= budget:
         f += 1
     return f if f >= least else 0
 
 
-def _ceiling(budget: int, p: int, a: int, left: int, least: int) -> float:
+def _ceiling(budget: int, p: int, s: int, cost, left: int, least: int) -> float:
     """An upper bound on the width p·X of any completion by `left` branches ≥ least.
 
-    With Y the sum of those branches, X ≤ (Y/left)^left (AM-GM) and p·X·(a + Y) ≤ budget, so
-    p·X ≤ min(p·(Y/left)^left, budget/(a + Y)): the first grows with Y, the second falls, and
-    the bound is the second at the Y where they cross (found by bisection, rounded up).
+    With Y the sum of those branches, X ≤ (Y/left)^left (AM-GM) and cost(p·X, s + Y) ≤ budget, so
+    p·X ≤ min(p·(Y/left)^left, budget/cost(1, s + Y)) (the cost is linear in the width): the first
+    grows with Y, the second falls, and the bound is the second at the Y where they cross (found
+    by bisection, rounded up).
     """
     lo = left * least
-    if p * (lo / left) ** left * (a + lo) >= budget:
-        return budget / (a + lo)
+    if cost(p * (lo / left) ** left, s + lo) >= budget:
+        return budget / cost(1, s + lo)
     hi = max(lo * 2, 4)
-    while p * (hi / left) ** left * (a + hi) < budget:
+    while cost(p * (hi / left) ** left, s + hi) < budget:
         hi *= 2
     for _ in range(80):
         mid = (lo + hi) / 2
-        if p * (mid / left) ** left * (a + mid) < budget:
+        if cost(p * (mid / left) ** left, s + mid) < budget:
             lo = mid
         else:
             hi = mid
-    return budget / (a + lo) * (1 + 1e-9)
+    return budget / cost(1, s + lo) * (1 + 1e-9)
 
 
-def _balanced_start(budget: int, S: int, n: int) -> tuple[int, ...] | None:
+def _balanced_start(budget: int, cost, n: int) -> tuple[int, ...] | None:
     """The widest within budget among branch sizes that differ by at most one: a first answer
     for the search to beat."""
     best = None
     b = 2
-    while b ** n * (S + n * b) <= budget:
+    while cost(b ** n, n * b) <= budget:
         for j in range(n + 1):
             K = (b,) * (n - j) + (b + 1,) * j
-            if math.prod(K) * (S + sum(K)) <= budget:
+            if cost(math.prod(K), sum(K)) <= budget:
                 best = K
         b += 1
     return best
@@ -68,20 +76,20 @@ def _balanced_start(budget: int, S: int, n: int) -> tuple[int, ...] | None:
 
 def widest_at_depth(budget: int, k: int, n: int) -> tuple[int, ...] | None:
     """Branch sizes (K₂ ≤ … ≤ K_n+1, each ≥ 2) of the widest block with n 1×1 convs whose params
-    C·(S + ΣK) are within `budget` (ties: fewer params); None when none fits."""
+    (the family's cost, C·(S + ΣK)) are within `budget` (ties: fewer params); None when none fits."""
     if n < 1:
         raise IGCError(f"an IGCV2 block with {n} 1×1 convs")
-    S = k * k
+    cost = _cost(k)
     best: list[Any] = [0, 0, None]  # width, params, branch sizes
     nodes = 0
 
     def consider(K: tuple[int, ...]) -> None:
         C = math.prod(K)
-        params = C * (S + sum(K))
+        params = cost(C, sum(K))
         if C > best[0] or (C == best[0] and params < best[1]):
             best[:] = [C, params, K]
 
-    start = _balanced_start(budget, S, n)
+    start = _balanced_start(budget, cost, n)
     if start is None:
         return None
     consider(start)
@@ -92,13 +100,13 @@ def widest_at_depth(budget: int, k: int, n: int) -> tuple[int, ...] | None:
         if nodes > NODE_LIMIT:
             raise IGCError(f"the IGCV2 depth search for {n} 1×1 convs grew past {NODE_LIMIT:,} nodes")
         if left == 1:
-            f = _largest_last(budget, p, s, S, least)
+            f = _largest_last(budget, p, s, cost, least)
             if f:
                 consider(prefix + (f,))
             return
         f = least
         # the cheapest completion (every remaining branch f) fits, and could be at least as wide
-        while p * f ** left * (S + s + left * f) <= budget and _ceiling(budget, p, S + s, left, f) >= best[0]:
+        while cost(p * f ** left, s + left * f) <= budget and _ceiling(budget, p, s, cost, left, f) >= best[0]:
             dfs(prefix + (f,), p * f, s + f, f, left - 1)
             f += 1
 
@@ -110,7 +118,6 @@ def depth_rows(budget: int, k: int = 3) -> list[dict[str, Any]]:
     """One row per depth L = n + 1 at which a block fits: the widest block within `budget` with
     its width, params, deviation from the budget (%), width over the widest regular conv's, and
     its spec; `widest` marks the widest row (ties: fewer params, then fewer convs)."""
-    from igcdesign.families import FAMILIES
     from igcdesign.layers import chain_params
     from igcdesign.tables import regular_width
 
@@ -118,8 +125,9 @@ def depth_rows(budget: int, k: int = 3) -> list[dict[str, Any]]:
         raise IGCError(f"the IGCV2 depth table takes budgets from 1 to {MAX_BUDGET:.0e}, got {budget:,}")
     regular = regular_width(budget, k)
     rows: list[dict[str, Any]] = []
+    cost = _cost(k)
     n = 1
-    while 2 ** n * (k * k + 2 * n) <= budget:  # the cheapest block of depth n + 1: every K = 2
+    while cost(2 ** n, 2 * n) <= budget:  # the cheapest block of depth n + 1: every K = 2
         found = widest_at_depth(budget, k, n)
         if found is None:
             break

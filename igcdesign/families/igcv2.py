@@ -83,6 +83,11 @@ class IGCV2(Family):
         at width C: the generated per-layer count, linear in the branch size."""
         return lambda C, s: f.igcv2_layer_params(C, 1, k) + f.igcv2_layer_params(C, s, 1)
 
+    def channelwise_cost(self, k: int):
+        """cost(C, s): params of a chain of width C with a channel-wise k×k conv and 1×1 branch
+        sizes summing to s (the widest search's cost, shared with igcdesign.igcv2_depth)."""
+        return self._cost(k)
+
     def walk(self, budget: int, k: int, floor: int = 1, keep: int = 1) -> list[int]:
         """The `keep` largest widths C ≥ floor whose cheapest channel-wise chain (1×1 branch
         sizes the prime factors of C, so their sum is sopfr(C)) fits the budget, largest first.
