@@ -23,34 +23,96 @@ FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def check_out(path: str | Path, suffixes: Sequence[str], what: str = "--out") -> Path:
-    """`path` as a Path if its suffix is one of `suffixes` and its directory exists, else IGCError."""
+    """`path` as a Path if its suffix is one of `suffixes` and its directory exists, else IGCError.
+
+    A symlink is followed to the file it names (which is then replaced); a dangling one whose
+    target's directory does not exist is refused.
+    """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in suffixes:
-        shown = f"'{p.suffix}'" if p.suffix else "no suffix"
-        raise IGCError(f"{what} {p}: {shown} is not one of {', '.join(suffixes)}")
+        given = f"'{shown(p.suffix)}'" if p.suffix else "no suffix"
+        raise IGCError(f"{what} {shown(p)}: {given} is not one of {', '.join(suffixes)}")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise IGCError(f"{what} {p}: directory '{parent}' does not exist")
+        raise IGCError(f"{what} {shown(p)}: directory '{shown(parent)}' does not exist")
+    if p.is_symlink():
+        real = Path(os.path.realpath(p))
+        if not real.parent.is_dir():
+            raise IGCError(f"{what} {shown(p)}: a symlink to '{shown(real)}', whose directory does not exist")
     if p.is_dir():
-        raise IGCError(f"{what} {p}: is a directory")
+        raise IGCError(f"{what} {shown(p)}: is a directory")
     return p
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the written file gets: that of the file it replaces, else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def _removed_on_signal(tmp: str) -> Iterator[None]:
+    """While a temporary file exists: SIGTERM or SIGHUP remove it, then act as they would have
+    (the previous handler, or the default: the process ends by that signal). SIGINT needs no
+    handler: KeyboardInterrupt already unwinds through the cleanup."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {}
+
+    def handler(signum, frame):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        before = previous.get(signum)
+        signal.signal(signum, before if before is not None else signal.SIG_DFL)
+        if callable(before):
+            before(signum, frame)
+        elif before != signal.SIG_IGN:
+            os.kill(os.getpid(), signum)
+
+    for signum in wanted:
+        previous[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before if before is not None else signal.SIG_DFL)
 
 
 @contextlib.contextmanager
 def _replaced_atomically(path: Path, suffix: str) -> Iterator[str]:
-    """A temporary path next to `path`; renamed over `path` on success, removed on any error."""
+    """A temporary path next to `path`; renamed over `path` on success, removed on any error or
+    on SIGTERM/SIGHUP. The result keeps the mode of the file it replaces; a new file follows the
+    umask. OS errors (no permission, disk full, a name too long) are one-line IGCErrors."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent or ".")
-    os.close(fd)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    mode = _mode_for(path)
     try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:32]}.", suffix=suffix[:16], dir=path.parent or ".")
+    except OSError as e:
+        raise IGCError(f"{shown(path)}: cannot write: {e.strerror or e.__class__.__name__}") from None
+    os.close(fd)
+    with _removed_on_signal(tmp):
+        try:
+            yield tmp
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
+                raise IGCError(f"{shown(path)}: cannot write: {e.strerror or e.__class__.__name__}") from None
+            raise
 
 
 @contextlib.contextmanager

@@ -288,3 +288,81 @@ def test_perm_file_bytes_are_bounded(cli, tmp_path):
     with open(path, "wb") as handle:
         handle.truncate((48 << 20) + 1)  # sparse: no disk used
     assert "larger than 50,331,648" in one_line_error(cli("check", "chain:W=8/8/8,G=2/2", "--perm-file", str(path)))
+
+
+# --- files: no temporary file survives a signal; modes kept or from the umask --------------------
+
+def _space_out(out: Path, **kw):
+    return subprocess.Popen([sys.executable, "-m", "igcdesign", "space", "-f", "igcv2", "-p", "2e6", "--top", "1", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}, **kw)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_signal_during_space_out_leaves_no_temporary_file(tmp_path, signame):
+    import signal
+    import time
+
+    out = tmp_path / "rows.csv"
+    p = _space_out(out)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".rows.*")) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if p.poll() is not None:
+        pytest.skip("the write finished before a signal could be sent")
+    p.send_signal(getattr(signal, signame))
+    p.wait(timeout=60)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_replacing_a_0600_file_keeps_its_mode(tmp_path):
+    out = tmp_path / "rows.csv"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    r = run_process("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() != "old\n" and (out.stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.parametrize("umask,mode", [(0o077, 0o600), (0o002, 0o664)])
+def test_new_file_follows_the_umask(tmp_path, umask, mode):
+    out = tmp_path / "rows.csv"
+    r = run_process("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(out), preexec_fn=lambda: os.umask(umask))
+    assert r.returncode == 0, r.stderr
+    assert (out.stat().st_mode & 0o777) == mode
+
+
+def test_out_in_proc_is_one_line(cli):
+    line = one_line_error(cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", "/proc/x.csv"))
+    assert "/proc/x.csv" in line
+
+
+def test_out_name_too_long_for_the_temporary_file(cli, tmp_path):
+    out = tmp_path / ("r" * 250 + ".csv")
+    r = cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(out))
+    assert r.exit_code in (0, 2), r.stderr
+    if r.exit_code == 2:
+        one_line_error(r)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_out_in_unwritable_folder_is_one_line(cli, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    one_line_error(cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(folder / "x.csv")))
+
+
+def test_dangling_symlink_as_out(cli, tmp_path):
+    link = tmp_path / "x.csv"
+    link.symlink_to(tmp_path / "missing" / "target.csv")
+    line = one_line_error(cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(link)))
+    assert "symlink" in line
+
+
+def test_symlink_as_out_writes_its_target(cli, tmp_path):
+    target = tmp_path / "target.csv"
+    link = tmp_path / "x.csv"
+    link.symlink_to(target)
+    assert cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and target.read_text().startswith("config")
