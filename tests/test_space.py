@@ -264,6 +264,8 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     import pandas as pd
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OSError):
+    from igcdesign.errors import IGCError
+
+    with pytest.raises(IGCError, match="s.csv: cannot write"):  # one line for the CLI, naming the target
         write_space(space, target)
     assert list(tmp_path.iterdir()) == []
