@@ -97,20 +97,19 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def available_memory(device: str) -> int:
-    """Bytes free for new tensors: free GPU memory, or MemAvailable from /proc/meminfo."""
+def memory_headroom(device: str) -> tuple[int, str]:
+    """(bytes free for new tensors, what sets that figure): free GPU memory on CUDA; on the CPU
+    the smallest of MemAvailable and what RLIMIT_AS and the memory cgroup still allow."""
     if device == "cuda":
         import torch
 
         free, _total = torch.cuda.mem_get_info()
-        return int(free)
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
+        return int(free), "free GPU memory"
+    from igcdesign.probe.memory_limits import headroom
 
-    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    return headroom()
+
+
+def available_memory(device: str) -> int:
+    """Bytes free for new tensors (see :func:`memory_headroom`)."""
+    return memory_headroom(device)[0]

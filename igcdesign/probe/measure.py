@@ -113,7 +113,7 @@ def probe(
     each result is the row described in :func:`measure_specs`; ``busy`` is :func:`busy_warning`'s
     text (None on a quiet machine).
     """
-    from igcdesign.probe.device import available_memory, device_name
+    from igcdesign.probe.device import device_name, memory_headroom
     from igcdesign.probe.memory import check_fits
     from igcdesign.probe.targets import resolve_target
 
@@ -124,11 +124,11 @@ def probe(
     targets = [s if isinstance(s, Target) else resolve_target(s, settings.hw) for s in specs]
     base = resolve_baseline(baseline, targets[0], settings.hw)
     everything = ([base] if base else []) + targets
-    free = available_memory(device)
+    free, limit = memory_headroom(device)
     estimates = {}
     for t in everything:
         for b in settings.batches:
-            estimates[t.spec, b] = check_fits(t, b, settings.dtype, free)
+            estimates[t.spec, b] = check_fits(t, b, settings.dtype, free, limit)
 
     from igcdesign.profile import Fingerprint, ProfileStore, find_profile
 

@@ -20,14 +20,17 @@ def estimate_bytes(target: Target, batch: int, dtype: str) -> int:
     return (target.params + (target.activations + target.workspace) * batch) * size
 
 
-def check_fits(target: Target, batch: int, dtype: str, available: int) -> int:
-    """The estimate, or IGCError when it exceeds USABLE_FRACTION of `available` bytes."""
+def check_fits(target: Target, batch: int, dtype: str, available: int, limit: str | None = None) -> int:
+    """The estimate, or IGCError when it exceeds USABLE_FRACTION of `available` bytes; the
+    error names `limit`, what set `available` (MemAvailable, RLIMIT_AS, a cgroup), when given."""
     need = estimate_bytes(target, batch, dtype)
     usable = int(available * USABLE_FRACTION)
     if need > usable:
         raise IGCError(
             f"{target.spec} at batch {batch} needs about {format_bytes(need)} "
-            f"but only {format_bytes(usable)} is usable here: lower --batch or --hw"
+            f"but only {format_bytes(usable)} is usable here"
+            + (f" (set by {limit})" if limit else "")
+            + ": lower --batch or --hw"
         )
     return need
 
