@@ -201,7 +201,7 @@ def _apply_bounds(frame, filters: Filters):
         for column, value in bounds.items():
             if column not in frame.columns or column in ("K", "verdict"):
                 known = [c for c in frame.columns if c not in ("K", "verdict")]
-                raise IGCError(f"no numeric column '{column}' to filter on (known: {', '.join(known)})")
+                raise IGCError(f"no numeric column '{shown(column)}' to filter on (known: {', '.join(known)})")
             keep &= op(frame[column].to_numpy(), value)
     return frame[keep].reset_index(drop=True)
 
@@ -215,7 +215,7 @@ def check_objectives(objectives: Sequence[str]) -> tuple[str, str]:
         raise IGCError(f"--objectives needs exactly two columns, got {len(objectives)}")
     for o in objectives:
         if o not in OBJECTIVES:
-            raise IGCError(f"unknown objective '{o}' (known: {', '.join(OBJECTIVES)})")
+            raise IGCError(f"unknown objective '{shown(o)}' (known: {', '.join(OBJECTIVES)})")
     if objectives[0] == objectives[1]:
         raise IGCError("--objectives needs two different columns")
     return objectives  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 CACHE_ENV = "IGCDESIGN_CACHE_DIR"
 PROFILE_VERSION = 1
@@ -182,7 +182,7 @@ def save_profile(profile: Profile, path: Path | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(profile.as_dict(), indent=2, sort_keys=True) + "\n")
     except OSError as e:
-        raise IGCError(f"cannot write the machine profile to {path}: {e.strerror or e}") from None
+        raise IGCError(f"cannot write the machine profile to {shown(path)}: {e.strerror or e}") from None
     return path
 
 
@@ -191,16 +191,16 @@ def read_profile(path: Path) -> Profile:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_PROFILE_BYTES:
-            raise IGCError(f"{path}: too large to be a machine profile")
+            raise IGCError(f"{shown(path)}: too large to be a machine profile")
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise IGCError(f"cannot read the machine profile {path}: {e.strerror or e}") from None
+        raise IGCError(f"cannot read the machine profile {shown(path)}: {e.strerror or e}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IGCError(f"{path}: not a JSON machine profile") from None
+        raise IGCError(f"{shown(path)}: not a JSON machine profile") from None
     try:
         return Profile.from_dict(data)
     except IGCError as e:
-        raise IGCError(f"{path}: {e}") from None
+        raise IGCError(f"{shown(path)}: {shown(e)}") from None
 
 
 def stored_profiles(directory: Path | None = None) -> list[Profile]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from igcdesign.errors import IGCError, SpecError
+from igcdesign.errors import IGCError, SpecError, shown
 from igcdesign.families.base import Family
 
 RULES = {
@@ -23,7 +23,7 @@ DEFAULT_RULE = "checked"
 def check_rule(rule: str) -> str:
     name = str(rule).strip().lower()
     if name not in RULES:
-        raise IGCError(f"unknown rule '{rule}' (choose from {', '.join(RULES)})")
+        raise IGCError(f"unknown rule '{shown(rule)}' (choose from {', '.join(RULES)})")
     return name
 
 

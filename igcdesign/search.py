@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.families import FAMILIES, widest_families
 from igcdesign.families.base import DesignOptions
 from igcdesign.layers import convs
@@ -100,7 +100,7 @@ def widest_all(
     wanted = list(families) if families else widest_families(default=True)
     for name in wanted:
         if name not in widest_families():
-            raise IGCError(f"unknown family '{name}' for widest (choose from {', '.join(widest_families())})")
+            raise IGCError(f"unknown family '{shown(name)}' for widest (choose from {', '.join(widest_families())})")
     regular = widest_regular(budget, k)
     results = [regular if name == "regular" else widest_family(name, budget, k, options, rule) for name in wanted]
     for result in results:

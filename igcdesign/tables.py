@@ -98,7 +98,7 @@ def width_table(family: str, budget: int, k: int = 3, tolerance: float = 5.0, ex
     if not groups or any(g < 1 for g in groups):
         raise IGCError("--groups must list positive integers")
     if family not in families_supporting("table"):
-        raise IGCError(f"unknown family '{family}' for a width table (known: {', '.join(families_supporting('table'))}, all)")
+        raise IGCError(f"unknown family '{shown(family)}' for a width table (known: {', '.join(families_supporting('table'))}, all)")
     fam = FAMILIES[family]
     options = DesignOptions(expansion=expansion, groups=tuple(groups))
     part = fam.table_part(budget, k, tolerance, options, acceptor(fam, rule))

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw, MAX_THREADS, int_option
 
 MAX_FLOOR_BATCH = 1 << 16
@@ -34,7 +34,7 @@ def count(
     if threads is not None and not 1 <= threads <= 1024:
         raise IGCError(f"--threads must be between 1 and 1024, got {threads}")
     if dtype not in DTYPE_BYTES:
-        raise IGCError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got '{dtype}'")
+        raise IGCError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got '{shown(dtype)}'")
     block = parse_block(spec)
     result = count_block(block, hw)
     lookup = find_default_profile("cpu", threads, dtype)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.options import EXPANSION_OPTION, HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
 
 KINDS = ("width-vs-params", "igcv1-table", "igcv2-depth", "pareto")
@@ -31,7 +31,7 @@ def plot(
     from igcdesign.files import FIGURE_SUFFIXES, check_out
 
     if kind not in KINDS:
-        raise IGCError(f"unknown plot '{kind}' (known: {', '.join(KINDS)})")
+        raise IGCError(f"unknown plot '{shown(kind)}' (known: {', '.join(KINDS)})")
     target = check_out(out, FIGURE_SUFFIXES)
     check_kernel(kernel)
     check_hw(hw)

@@ -27,13 +27,13 @@ def report(
 
     target = Path(out)
     if target.exists() and not target.is_dir():
-        raise IGCError(f"--out {out}: is not a directory")
+        raise IGCError(f"--out {shown(out)}: is not a directory")
     if not target.exists():
         if not target.parent.is_dir():
-            raise IGCError(f"--out {out}: parent directory '{target.parent}' does not exist")
+            raise IGCError(f"--out {shown(out)}: parent directory '{shown(target.parent)}' does not exist")
     writable = target if target.exists() else target.parent
     if not os.access(writable, os.W_OK | os.X_OK):
-        raise IGCError(f"--out {out}: directory '{writable}' is not writable")
+        raise IGCError(f"--out {shown(out)}: directory '{shown(writable)}' is not writable")
     names = [s.name for s in discover()]
     for name in section or []:
         if name not in names:

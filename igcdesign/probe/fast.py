@@ -34,7 +34,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 from igcdesign.layers import GroupConv, Permute
 from igcdesign.probe.modules import _concrete, chain_module, conv_padding
 
@@ -221,7 +221,7 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
     product that writes a contiguous map. Plan 'conv' is the plain module's kernels.
     """
     if plan not in PLANS:
-        raise IGCError(f"fast plan must be one of {', '.join(PLANS)}, got '{plan}'")
+        raise IGCError(f"fast plan must be one of {', '.join(PLANS)}, got '{shown(plan)}'")
     use_cl, use_mm = "cl" in plan.split("+"), "mm" in plan.split("+")
     steps: list[nn.Module] = []
     plan: list[str] = []
@@ -291,7 +291,7 @@ def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, r
         return chain_module(chain, bn=bn, relu=relu)
     if impl == "fast":
         return fast_module(chain, bn=bn, relu=relu)
-    raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{impl}'")
+    raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{shown(impl)}'")
 
 
 __all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",

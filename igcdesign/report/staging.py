@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 STAGING_MARK = ".staging-"
 
@@ -52,7 +52,7 @@ def _new_folder(host: Path, name: str) -> Path:
         except FileExistsError:
             continue
         return path
-    raise IGCError(f"cannot create a staging folder in '{host}'")  # pragma: no cover - 100 clashes of 48 random bits
+    raise IGCError(f"cannot create a staging folder in '{shown(host)}'")  # pragma: no cover - 100 clashes of 48 random bits
 
 
 @contextlib.contextmanager
@@ -82,7 +82,7 @@ def staged(target: Path) -> Iterator[Path]:
         try:
             folder = _new_folder(_host(target), target.name)
         except OSError as e:
-            raise IGCError(f"cannot create a staging folder beside '{target}': {e.strerror or e}") from None
+            raise IGCError(f"cannot create a staging folder beside '{shown(target)}': {e.strerror or e}") from None
         try:
             yield folder
         finally:
@@ -96,7 +96,7 @@ def _preflight(target: Path, names: Sequence[str]) -> None:
     for name in names:
         there = target / name
         if there.is_dir() and not there.is_symlink():
-            raise IGCError(f"--out {target}: '{name}' is a folder, cannot write the file of that name")
+            raise IGCError(f"--out {shown(target)}: '{shown(name)}' is a folder, cannot write the file of that name")
 
 
 def install(staging: Path, target: Path, last: str | None = None) -> list[str]:
