@@ -92,6 +92,17 @@ def load_document(path: Path) -> Any:
     return _load_yaml(text, where)
 
 
+class LongInteger:
+    """A YAML integer of more than MAX_INT_DIGITS digits, left unconverted (int() of 4,300+
+    digits raises, and no field takes one): the field that reads it refuses it by name."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits:,} digits (at most {MAX_INT_DIGITS})"
+
+
 def _yaml_loader():
     """PyYAML's safe loader (libyaml's when installed) whose integers are checked before int()."""
     import yaml
@@ -103,8 +114,8 @@ def _yaml_loader():
 
     def integer(loader, node):
         digits = sum(ch.isdigit() for ch in str(node.value))
-        if digits > MAX_INT_DIGITS:
-            raise SpecError(f"an integer of {digits:,} digits (at most {MAX_INT_DIGITS})")
+        if digits > MAX_INT_DIGITS:  # kept unconverted, so that the field's check can name the field
+            return LongInteger(digits)
         return yaml.SafeLoader.construct_yaml_int(loader, node)
 
     Loader.add_constructor("tag:yaml.org,2002:int", integer)
@@ -172,6 +183,8 @@ def _load_yaml(text: str, where: str) -> Any:
 
 
 def _int(value: Any, what: str, *, low: int = 1, high: int = MAX_VALUE) -> int:
+    if isinstance(value, LongInteger):
+        raise SpecError(f"{what}: {value!r}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{what} must be an integer, got {shown(repr(value))}")
     if not low <= value <= high:
