@@ -55,23 +55,29 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
+_CLEANUP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
 @contextlib.contextmanager
-def _removed_on_signal(tmp: str) -> Iterator[None]:
-    """While a temporary file exists: SIGTERM or SIGHUP remove it, then act as they would have
-    (the previous handler, or the default: the process ends by that signal). SIGINT needs no
-    handler: KeyboardInterrupt already unwinds through the cleanup."""
+def _removed_on_signal() -> Iterator[list[str]]:
+    """A list to which the caller adds temporary paths: while inside, SIGTERM or SIGHUP remove
+    them, then act as they would have (the previous handler, or the default: the process ends by
+    that signal). SIGINT needs no handler: KeyboardInterrupt already unwinds through the cleanup.
+    The handlers are in place before any path is added, so no signal finds a file unguarded."""
     import signal
     import threading
 
+    doomed: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield doomed
         return
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    wanted = [getattr(signal, name) for name in _CLEANUP_SIGNALS if hasattr(signal, name)]
     previous = {}
 
     def handler(signum, frame):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for tmp in doomed:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         before = previous.get(signum)
         signal.signal(signum, before if before is not None else signal.SIG_DFL)
         if callable(before):
@@ -82,10 +88,29 @@ def _removed_on_signal(tmp: str) -> Iterator[None]:
     for signum in wanted:
         previous[signum] = signal.signal(signum, handler)
     try:
-        yield
+        yield doomed
     finally:
         for signum, before in previous.items():
             signal.signal(signum, before if before is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGTERM/SIGHUP held back (delivered on leaving) while a temporary file is created and
+    its name recorded: the handler can then never run between the two."""
+    import signal
+    import threading
+
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = {getattr(signal, name) for name in _CLEANUP_SIGNALS if hasattr(signal, name)}
+    before = block(signal.SIG_BLOCK, wanted)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, before)
 
 
 @contextlib.contextmanager
@@ -97,12 +122,14 @@ def _replaced_atomically(path: Path, suffix: str) -> Iterator[str]:
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     mode = _mode_for(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:32]}.", suffix=suffix[:16], dir=path.parent or ".")
-    except OSError as e:
-        raise IGCError(f"{shown(path)}: cannot write: {e.strerror or e.__class__.__name__}") from None
-    os.close(fd)
-    with _removed_on_signal(tmp):
+    with _removed_on_signal() as doomed:
+        with _signals_held():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:32]}.", suffix=suffix[:16], dir=path.parent or ".")
+            except OSError as e:
+                raise IGCError(f"{shown(path)}: cannot write: {e.strerror or e.__class__.__name__}") from None
+            doomed.append(tmp)
+        os.close(fd)
         try:
             yield tmp
             os.chmod(tmp, mode)
