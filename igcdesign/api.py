@@ -61,23 +61,9 @@ def count(spec: "str | Block", hw: int = 32) -> "BlockCount":
 
 
 def _families(family: str | Sequence[str] | None) -> list[str] | None:
-    if family is None:
-        return None
-    from igcdesign.families import widest_families
+    from igcdesign.families import chosen_widest_families
 
-    known = widest_families()
-    names = [family] if isinstance(family, str) else list(family)
-    out: list[str] = []
-    for name in names:
-        for part in str(name).split(","):
-            part = part.strip().lower()
-            if part == "all":
-                return known
-            if part not in known:
-                raise IGCError(f"unknown family '{part[:100]}' (choose from {', '.join(known)}, all)")
-            if part not in out:
-                out.append(part)
-    return out
+    return chosen_widest_families(family)
 
 
 def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[str] | None = None, *,

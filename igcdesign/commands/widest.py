@@ -6,7 +6,6 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.errors import IGCError, shown
 from igcdesign.options import (
     BATCH_OPTION,
     EXPANSION_OPTION,
@@ -30,22 +29,9 @@ RULE_OPTION = typer.Option(
 
 def parse_families(values: list[str] | None) -> list[str] | None:
     """--family may repeat or hold a comma list; 'all' means every family with a widest search."""
-    from igcdesign.families import widest_families
+    from igcdesign.families import chosen_widest_families
 
-    if not values:
-        return None
-    known = widest_families()
-    names: list[str] = []
-    for value in values:
-        for name in value.split(","):
-            name = name.strip().lower()
-            if name == "all":
-                return known
-            if name not in known:
-                raise IGCError(f"unknown family '{shown(name)}' (choose from {', '.join(known)}, all)")
-            if name not in names:
-                names.append(name)
-    return names
+    return chosen_widest_families(values)
 
 
 def widest(
