@@ -345,12 +345,23 @@ def test_out_name_too_long_for_the_temporary_file(cli, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_out_in_unwritable_folder_is_one_line(cli, tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes anywhere")
+def test_out_in_unwritable_folder_is_one_line(cli, tmp_path, monkeypatch):
     folder = tmp_path / "ro"
     folder.mkdir(mode=0o500)
-    one_line_error(cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(folder / "x.csv")))
+    if os.geteuid() == 0:  # root writes anywhere: the folder refuses the way the kernel would for others
+        import tempfile
+
+        real_mkstemp = tempfile.mkstemp
+
+        def refusing_mkstemp(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir) == folder:
+                raise PermissionError(13, "Permission denied", str(folder / "x.csv"))
+            return real_mkstemp(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
+    line = one_line_error(cli("space", "-f", "igcv1", "-p", "1e4", "--top", "1", "-o", str(folder / "x.csv")))
+    assert "x.csv" in line and "ermission" in line
+    assert list(folder.iterdir()) == []
 
 
 def test_dangling_symlink_as_out(cli, tmp_path):
