@@ -16,7 +16,7 @@ import pytest
 import igcdesign
 
 ROOT = Path(igcdesign.__file__).parent
-CLI_LAYER = ("igcdesign.cli", "igcdesign.__main__", "igcdesign.options", "igcdesign.commands")
+CLI_LAYER = ("igcdesign.cli", "igcdesign.__main__", "igcdesign.commands")
 TORCH_LAYER = ("igcdesign.probe",)
 HEAVY = ("torch", "pandas", "matplotlib", "sympy")
 

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from igcdesign.options import JSON_OPTION, THREADS_OPTION, int_option
+from igcdesign.commands._options import JSON_OPTION, THREADS_OPTION, int_option
 from igcdesign.probe.calibrate import MAX_CONV_BATCH, MAX_CONV_CHANNELS, MAX_CONV_HW, MAX_MATMUL_N, MAX_REPEATS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from igcdesign.options import JSON_OPTION
+from igcdesign.commands._options import JSON_OPTION
 
 
 def check(

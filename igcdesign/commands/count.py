@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from igcdesign.errors import IGCError, shown
-from igcdesign.options import HW_OPTION, JSON_OPTION, check_hw, MAX_THREADS, int_option
+from igcdesign.commands._options import HW_OPTION, JSON_OPTION, check_hw, MAX_THREADS, int_option
 
 MAX_FLOOR_BATCH = 1 << 16
 

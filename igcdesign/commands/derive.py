@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from igcdesign.errors import IGCError, shown
-from igcdesign.options import JSON_OPTION
+from igcdesign.commands._options import JSON_OPTION
 
 
 def derive(

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import JSON_OPTION, MAX_HW, MIN_TIME_OPTION, ROUNDS_OPTION, THREADS_OPTION, int_option
+from igcdesign.commands._options import JSON_OPTION, MAX_HW, MIN_TIME_OPTION, ROUNDS_OPTION, THREADS_OPTION, int_option
 
 NETSPEC_HELP = (
     "Network spec: igcv1-cifar:L=4,M=8,D=20 | regular-cifar:C=16,D=20 | dwsep-cifar:C=35,D=20 | "

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from igcdesign.errors import IGCError, shown
-from igcdesign.options import EXPANSION_OPTION, HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
+from igcdesign.commands._options import EXPANSION_OPTION, HW_OPTION, JSON_OPTION, KERNEL_OPTION, check_hw, check_kernel
 
 KINDS = ("width-vs-params", "igcv1-table", "igcv2-depth", "pareto")
 

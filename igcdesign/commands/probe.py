@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import HW_OPTION, JSON_OPTION, ROUNDS_OPTION, THREADS_OPTION
+from igcdesign.commands._options import HW_OPTION, JSON_OPTION, ROUNDS_OPTION, THREADS_OPTION
 
 
 def probe(

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from igcdesign.errors import IGCError, shown
-from igcdesign.options import JSON_OPTION
+from igcdesign.commands._options import JSON_OPTION
 
 
 def report(

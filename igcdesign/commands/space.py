@@ -9,7 +9,7 @@ import typer
 from igcdesign.errors import IGCError
 
 MAX_STDOUT_ROWS = 10_000  # rows to stdout (table or --json); --out FILE has no such bound
-from igcdesign.options import (
+from igcdesign.commands._options import (
     BATCH_OPTION,
     EXPANSION_OPTION,
     HW_OPTION,

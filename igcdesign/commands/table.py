@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from igcdesign.errors import IGCError
-from igcdesign.options import EXPANSION_OPTION, JSON_OPTION, KERNEL_OPTION, MAX_GROUPS, check_kernel
+from igcdesign.commands._options import EXPANSION_OPTION, JSON_OPTION, KERNEL_OPTION, MAX_GROUPS, check_kernel
 
 MAX_GROUP_VALUES = 32  # G1 × G2 pairs: at most 32² = 1,024 IGCV3 rows
 

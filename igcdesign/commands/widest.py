@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.options import (
+from igcdesign.commands._options import (
     BATCH_OPTION,
     EXPANSION_OPTION,
     JSON_OPTION,

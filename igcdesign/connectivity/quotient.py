@@ -127,7 +127,7 @@ def quotient(chain: Sequence) -> Quotient:
     """The class-level path-count matrix of a concrete chain (see module docstring)."""
     import numpy as np
 
-    from igcdesign.connectivity import sparse
+    import igcdesign.connectivity.sparse as sparse
     from igcdesign.connectivity.paths import path_bound
 
     seg = split_chain(chain)

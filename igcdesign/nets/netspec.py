@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Callable
 
 from igcdesign.errors import SpecError, shown
-from igcdesign.nets import cifar, imagenet
+import igcdesign.nets.cifar as cifar
+import igcdesign.nets.imagenet as imagenet
 from igcdesign.nets.model import Network
 from igcdesign.spec import split_spec
 
