@@ -15,7 +15,9 @@ neither torch, pandas, matplotlib nor sympy):
   ``.to_frame()`` (pandas), and ``space(...).pareto(x, y)``;
 - ``net(spec_or_file, bn=False, …)`` → ``.params``, ``.mult_adds``, ``.mem_access``, ``.stages``;
 - ``derive(family)`` → ``.steps`` (sympy);
-- ``module(spec, bn=False, relu=False)`` → a torch ``nn.Module`` (scriptable, traceable, exportable).
+- ``module(spec, bn=False, relu=False)`` → a torch ``nn.Module`` (scriptable, traceable, exportable);
+- ``predict_latency(spec, hw=32, batch=1)`` → ``.predicted_ms``, ``.floor_ms``, ``.layers``, ``.accuracy``
+  on this machine's profile (no torch).
 
 Errors are :class:`IGCError` (bad values) and its subclass :class:`SpecError` (bad specs), with
 the one-line message the CLI prints. The README's "As a library" section shows each in use.
@@ -31,7 +33,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "parse": "igcdesign.api", "count": "igcdesign.api", "widest": "igcdesign.api", "check": "igcdesign.api",
     "table": "igcdesign.api", "space": "igcdesign.api", "net": "igcdesign.api", "derive": "igcdesign.api",
-    "module": "igcdesign.api", "Block": "igcdesign.families.block", "IGCError": "igcdesign.errors",
+    "module": "igcdesign.api", "predict_latency": "igcdesign.api", "Block": "igcdesign.families.block", "IGCError": "igcdesign.errors",
     "SpecError": "igcdesign.errors",
 }
 __all__ = list(_EXPORTS)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for annotations only
     from igcdesign.nets.counting import NetCount
     from igcdesign.search import WidestResult
 
-__all__ = ["parse", "count", "widest", "check", "table", "space", "net", "derive", "module",
+__all__ = ["parse", "count", "widest", "check", "table", "space", "net", "derive", "module", "predict_latency",
            "TableResult", "SpaceResult"]
 
 
@@ -247,3 +247,18 @@ def module(spec: "str | Block", bn: bool = False, relu: bool = False, impl: str 
     from igcdesign.probe.fast import build
 
     return build(block.chain, impl, bn=bn, relu=relu)
+
+
+def predict_latency(spec: "str | Block", hw: int = 32, batch: int = 1, impl: str = "fast", profile: Any = None):
+    """The block's predicted latency on this machine (``igcdesign latency``), without torch:
+    ``.predicted_ms``, ``.floor_ms``, ``.plan``, ``.layers`` (per step: ``name``, ``key``,
+    ``predicted_ms``, ``floor_ms``, ``source`` = 'measured' | 'interpolated' | 'floor') and
+    ``.accuracy`` (the model's measured error here, or None). `profile`: a
+    :class:`~igcdesign.profile.Profile`, a profile file, or None for this machine's (IGCError
+    saying to run ``igcdesign calibrate`` when there is none)."""
+    from igcdesign.latency import predict
+    from igcdesign.profile import Profile, read_profile
+
+    if profile is not None and not isinstance(profile, Profile):
+        profile = read_profile(profile)
+    return predict(parse(spec), hw=hw, batch=batch, impl=impl, profile=profile)

@@ -24,7 +24,9 @@ from igcdesign.errors import IGCError, shown
 
 CACHE_ENV = "IGCDESIGN_CACHE_DIR"
 PROFILE_VERSION = 1
-MAX_PROFILE_BYTES = 1 << 20  # a profile is a few hundred bytes; anything this big is not one
+MAX_PROFILE_BYTES = 16 << 20  # calibration is a few hundred bytes, the layer table up to a few MiB
+LAYER_TABLE_VERSION = 1  # the layout of `layer_latency_ms`' keys (igcdesign.latency.steps.Step.key)
+MAX_LAYER_ENTRIES = 100_000
 CALIBRATE_HINT = "run `igcdesign calibrate` to measure this machine"
 
 
@@ -103,6 +105,8 @@ class Profile:
     created: str = ""
     default_threads: bool = False
     choices: dict[str, str] = field(default_factory=dict)
+    layer_latency_ms: dict[str, float] = field(default_factory=dict)
+    latency_accuracy: "LatencyAccuracy | None" = None
 
     @property
     def bandwidth(self) -> float:
@@ -117,6 +121,7 @@ class Profile:
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["version"] = PROFILE_VERSION
+        out["layer_latency"] = {"version": LAYER_TABLE_VERSION, "entries_ms": out.pop("layer_latency_ms")}
         out["bandwidth_bytes_per_s"] = self.bandwidth
         out["peak_macs_per_s"] = self.peak
         return out
@@ -141,9 +146,75 @@ class Profile:
                 created=str(data.get("created", "")),
                 default_threads=bool(data.get("default_threads", False)),
                 choices={str(k): str(v) for k, v in dict(data.get("choices", {})).items()},
+                layer_latency_ms=_layer_table(data.get("layer_latency")),
+                latency_accuracy=LatencyAccuracy.from_dict(data.get("latency_accuracy")),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise IGCError(f"malformed machine profile ({type(e).__name__}: {e})") from None
+
+
+@dataclass(frozen=True)
+class LatencyAccuracy:
+    """The latency model's error on this machine, from the last accuracy run
+    (benchmarks/bench_latency_model.py): mean absolute percentage error, the share of blocks
+    within ±10 % and ±20 %, Spearman's ρ between predicted and measured, over `n_blocks` blocks
+    none of whose layer shapes were measured; when and under what load."""
+
+    mape: float
+    within_10: float
+    within_20: float
+    spearman: float | None
+    n_blocks: int
+    created: str = ""
+    load_average: list[float | None] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """'±7.9 % on this machine, 120 blocks (62 % within ±10 %)'."""
+        return (f"±{self.mape * 100:.1f} % on this machine, {self.n_blocks} blocks "
+                f"({self.within_10 * 100:.0f} % within ±10 %)")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "LatencyAccuracy | None":
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise ValueError("latency_accuracy must be an object")
+        shares = {name: float(data[name]) for name in ("mape", "within_10", "within_20")}
+        for name, value in shares.items():
+            if not 0 <= value < float("inf"):
+                raise ValueError(f"latency_accuracy {name} must be a finite share ≥ 0, got {value!r}")
+        rho = data.get("spearman")
+        if rho is not None and not -1 <= float(rho) <= 1:
+            raise ValueError(f"latency_accuracy spearman must be in [-1, 1], got {rho!r}")
+        n_blocks = _int(data["n_blocks"])
+        if n_blocks < 1:
+            raise ValueError("latency_accuracy n_blocks must be positive")
+        return cls(**shares, spearman=None if rho is None else float(rho), n_blocks=n_blocks,
+                   created=str(data.get("created", "")),
+                   load_average=[None if x is None else float(x) for x in list(data.get("load_average", []))])
+
+
+def _layer_table(data: Any) -> dict[str, float]:
+    """The layer table's entries (key → ms); empty when absent or written by another version of
+    the table (its keys may mean other shapes: those layers are measured again, nothing is lost
+    but time). ValueError for a table of this version that is malformed."""
+    from igcdesign.latency.steps import parse_key
+
+    if data is None or (isinstance(data, dict) and data.get("version") != LAYER_TABLE_VERSION):
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("entries_ms"), dict):
+        raise ValueError("layer_latency must be an object with entries_ms")
+    entries = data["entries_ms"]
+    if len(entries) > MAX_LAYER_ENTRIES:
+        raise ValueError(f"layer_latency has {len(entries):,} entries, at most {MAX_LAYER_ENTRIES:,}")
+    table = {}
+    for key, value in entries.items():
+        try:
+            parse_key(key)
+        except IGCError as e:
+            raise ValueError(str(e)) from None
+        table[key] = _positive(value, f"layer_latency[{key!r}]")
+    return table
 
 
 def _int(value: Any) -> int:

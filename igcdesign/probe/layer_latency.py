@@ -1,0 +1,181 @@
+"""Measuring the layer table the latency model reads: one step shape at a time, into the profile.
+
+Each :class:`~igcdesign.latency.steps.Step` is built as the very step a fast module runs
+(:mod:`igcdesign.probe.fast`'s ``ConvStep``, ``MatmulStep``, ``ShuffleStep``, ``IndexStep``) on
+a random input of its shape and layout, and timed by :func:`igcdesign.probe.timing.time_module`
+(blocked_autorange, median) under the profile's threads and dtype. The median milliseconds are
+stored in the profile's ``layer_latency_ms`` under the step's key, and saved.
+
+:func:`measure_missing` measures what predicting some blocks needs and the table lacks;
+:func:`seed` measures :func:`seed_steps`, a modest grid of shapes (every kind of step the
+families produce, channels per group 1–64, widths 16–1024, map sides 8–56, batch 1 and 8), so
+that predictions for unmeasured shapes have neighbours (``igcdesign latency --seed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Sequence
+
+from igcdesign.errors import IGCError
+from igcdesign.latency.steps import Step, conv_out_side
+
+Progress = Callable[[int, int, str], None]
+SEED_MIN_TIME = 0.02  # seconds of timed calls per shape in the seeding grid
+MISSING_MIN_TIME = 0.05
+MAX_STEP_ELEMENTS = 1 << 26  # input + output elements of one measured step (256 MiB in float32)
+
+
+def step_module(step: Step):
+    """The nn.Module that runs `step`, as the fast module builds it (fresh weights)."""
+    from torch import nn
+
+    from igcdesign.probe.fast import ConvStep, IndexStep, MatmulStep, ShuffleStep
+    from igcdesign.probe.modules import conv_padding
+
+    if step.op == "conv":
+        conv = nn.Conv2d(step.cin, step.cout, step.k, stride=step.stride, padding=conv_padding(step.k, step.stride),
+                         groups=step.groups, bias=False)
+        return ConvStep(conv, step.shuffle, step.cl_out)
+    if step.op == "matmul":
+        return MatmulStep(step.cin, step.cout, step.groups, step.shuffle)
+    if step.op == "shuffle":
+        return ShuffleStep(step.groups)
+    if step.op == "permute":
+        return IndexStep(list(reversed(range(step.cin))))
+    raise IGCError(f"cannot build step {step.key}")
+
+
+def step_input(step: Step, dtype):
+    """A random input of the step's shape in its input layout."""
+    import torch
+
+    x = torch.randn(step.batch, step.cin, step.hw, step.hw).to(dtype)
+    return x.contiguous(memory_format=torch.channels_last) if step.cl_in else x
+
+
+def step_elements(step: Step) -> int:
+    out = conv_out_side(step.hw, step.k, step.stride) if step.op == "conv" else step.hw
+    return step.batch * (step.cin * step.hw * step.hw + step.cout * out * out)
+
+
+def time_step(step: Step, *, threads: int, dtype: str = "float32", min_time: float = MISSING_MIN_TIME) -> float:
+    """Median milliseconds of one call of the step (its module on its input)."""
+    from igcdesign.probe.device import torch_dtype
+    from igcdesign.probe.timing import time_module
+
+    if step_elements(step) > MAX_STEP_ELEMENTS:
+        raise IGCError(f"step {step.key} has {step_elements(step):,} elements, more than the "
+                       f"{MAX_STEP_ELEMENTS:,} a layer measurement may allocate: lower --batch or --hw")
+    kind = torch_dtype(dtype)
+    module = step_module(step).to(kind).eval()
+    x = step_input(step, kind)
+    return time_module(module, x, device="cpu", threads=threads, min_time=min_time).latency_ms
+
+
+def measure_steps(steps: Iterable[Step], store, *, min_time: float = MISSING_MIN_TIME,
+                  progress: Progress | None = None, save_every: int = 50) -> dict[str, float]:
+    """Measure every step whose key the store's profile lacks (each once), add them to its layer
+    table and save it (every `save_every` steps and at the end, so an interrupted run keeps what
+    it measured); the new entries, key → ms."""
+    profile = store.profile
+    if profile is None:
+        raise IGCError("no machine profile to store layer latencies in; run `igcdesign calibrate` first")
+    if not profile.fingerprint.device.startswith("cpu"):
+        raise IGCError("layer latencies are measured on the CPU only (this profile is for another device)")
+    todo: dict[str, Step] = {}
+    for step in steps:
+        if step.key not in profile.layer_latency_ms:
+            todo.setdefault(step.key, step)
+    for step in todo.values():
+        if step_elements(step) > MAX_STEP_ELEMENTS:
+            raise IGCError(f"step {step.key} has {step_elements(step):,} elements, more than the "
+                           f"{MAX_STEP_ELEMENTS:,} a layer measurement may allocate: lower --batch or --hw")
+    threads, dtype = profile.fingerprint.threads, profile.fingerprint.dtype
+    new: dict[str, float] = {}
+
+    def save() -> None:
+        current = store.profile
+        store.save(replace(current, layer_latency_ms={**current.layer_latency_ms, **new}))
+
+    for i, (key, step) in enumerate(todo.items()):
+        if progress:
+            progress(i, len(todo), key)
+        new[key] = time_step(step, threads=threads, dtype=dtype, min_time=min_time)
+        if save_every and (i + 1) % save_every == 0:
+            save()
+    if progress:
+        progress(len(todo), len(todo), "done")
+    if new:
+        save()
+    return new
+
+
+def measure_missing(blocks: Sequence[Any], *, hw: int, batch: int, impl: str = "fast", store,
+                    min_time: float = MISSING_MIN_TIME, progress: Progress | None = None) -> dict[str, float]:
+    """Measure each distinct step shape that predicting `blocks` (specs or Blocks) at this map
+    side and batch needs and the profile in `store` (a :class:`~igcdesign.profile.ProfileStore`)
+    lacks; save them into it. The new entries, key → ms."""
+    from igcdesign.latency import steps_of
+
+    steps = [step for block in blocks for step in steps_of(block, hw=hw, batch=batch, impl=impl)]
+    return measure_steps(steps, store, min_time=min_time, progress=progress)
+
+
+# --- the seeding grid ------------------------------------------------------------------------
+
+SEED_HW = (8, 16, 28, 56)
+SEED_BATCH = (1, 8)
+SEED_MAX_MACS = 1 << 27  # the grid leaves out shapes heavier than this (~10 ms here): they would take most of its time
+
+
+def seed_steps(hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH) -> list[Step]:
+    """The seeding grid: every kind of step the families' fast and plain modules run, at a few
+    channel shapes (channels per group 1–64, widths 16–1024), on every map side and batch given."""
+    shapes: list[Step] = []
+    convs = {  # (op, k, layout in, layout out, shuffle): [(cin, cout, groups), ...]
+        ("conv", 3, False, False, False): [(16, 16, 1), (64, 64, 1), (128, 128, 1), (256, 256, 1),
+                                           (64, 64, 64), (256, 256, 256), (1024, 1024, 1024),
+                                           (64, 64, 4), (128, 128, 16)],
+        ("conv", 3, False, False, True): [(96, 96, 96), (384, 384, 384), (64, 64, 8)],
+        ("conv", 3, False, True, False): [(64, 64, 2), (64, 64, 8), (256, 256, 8), (256, 256, 32), (512, 512, 64)],
+        ("conv", 1, False, False, False): [(64, 64, 1), (256, 256, 1), (64, 64, 8)],
+        ("conv", 1, False, False, True): [(64, 64, 8), (256, 256, 16)],
+        ("conv", 1, True, True, True): [(64, 64, 8), (256, 256, 16), (256, 256, 64)],
+        ("conv", 1, True, True, False): [(64, 64, 1), (256, 256, 1), (64, 64, 8), (256, 64, 4)],
+        ("conv", 1, False, True, False): [(64, 64, 8), (256, 64, 4), (64, 384, 2)],
+        ("conv", 3, True, True, True): [(96, 96, 96), (384, 384, 384)],
+        ("conv", 3, True, True, False): [(64, 64, 4), (128, 128, 64)],
+        ("matmul", 1, False, False, False): [(16, 96, 1), (64, 64, 1), (256, 256, 1), (64, 384, 2),
+                                             (384, 64, 2), (256, 256, 8), (512, 128, 4), (1024, 1024, 16)],
+        ("matmul", 1, False, False, True): [(64, 64, 8), (256, 256, 8), (256, 256, 64), (1024, 1024, 32)],
+        ("matmul", 1, True, False, True): [(64, 64, 8), (256, 256, 16), (256, 256, 64), (1024, 1024, 32)],
+        ("matmul", 1, True, False, False): [(64, 64, 1), (256, 256, 1)],
+    }
+    shuffles = {False: [(64, 8), (256, 16), (1024, 32)], True: [(64, 8), (256, 16), (1024, 32)]}
+    for hw in hws:
+        for batch in batches:
+            for (op, k, cl_in, cl_out, shuffled), channels in convs.items():
+                for cin, cout, groups in channels:
+                    if cin // groups * cout * k * k * hw * hw * batch > SEED_MAX_MACS:
+                        continue
+                    pending = _shuffle_groups(cin, groups) if shuffled else 0
+                    shapes.append(Step(op, cin, cout, groups, k, 1, hw, batch, cl_in, cl_out, pending))
+            for cl, widths in shuffles.items():
+                for width, groups in widths:
+                    shapes.append(Step("shuffle", width, width, groups, 1, 1, hw, batch, cl, cl))
+    return shapes
+
+
+def _shuffle_groups(width: int, groups: int) -> int:
+    """A shuffle that interleaves `groups` groups of `width` channels as the families do."""
+    for g in (groups, 8, 4, 2):
+        if 1 < g < width and width % g == 0:
+            return g
+    return 2
+
+
+def seed(store, *, hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH,
+         min_time: float = SEED_MIN_TIME, progress: Progress | None = None) -> dict[str, float]:
+    """Measure the seeding grid's shapes the profile lacks; the new entries (key → ms)."""
+    return measure_steps(seed_steps(hws, batches), store, min_time=min_time, progress=progress)
