@@ -21,14 +21,10 @@ import math
 from typing import Any, Iterator, Sequence
 
 from igcdesign.errors import IGCError
+from igcdesign.families.integers import divisors
 from igcdesign.layers import GroupConv, Permute, chain_params
 
 MAX_FACTORIZATIONS = 50_000
-
-
-def divisors(n: int) -> list[int]:
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
-    return sorted(set(small + [n // d for d in small]))
 
 
 def factorizations(n: int, parts: int, least: int = 2) -> Iterator[tuple[int, ...]]:

@@ -8,7 +8,7 @@ symbolic formula (sympy symbols). Validation of concrete values lives apart, in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from igcdesign.errors import SpecError, shown
 from igcdesign.families.block import Block
@@ -142,6 +142,13 @@ class Family:
     def bound(self, budget: int, k: int, options: DesignOptions) -> dict:
         """The continuous optimum the paper derives: {"width": …, and where it lies}."""
         raise NotImplementedError
+
+    # --- drop-in replacements (igcdesign.replacement) ----------------------------------
+    def same_width_configs(self, cin: int, cout: int, k: int, max_params: int) -> Iterator[dict]:
+        """Every valid configuration mapping cin → cout channels with a k×k spatial conv whose
+        block has at most max_params weights (none by default: the family offers no drop-in).
+        Configurations may still be ones `check` refuses: replacement keeps the accepted."""
+        return iter(())
 
     # --- table and space -------------------------------------------------------------
     def table_part(self, budget: int, k: int, tolerance: float, options: DesignOptions,

@@ -2,7 +2,7 @@
 
 from igcdesign import formulas as f
 from igcdesign.families.base import Family, make_chain
-from igcdesign.families.regular import near_single_width, widest_single_width
+from igcdesign.families.regular import near_single_width, single_width_configs, widest_single_width
 
 
 class DWSep(Family):
@@ -26,6 +26,9 @@ class DWSep(Family):
 
     def smallest_config(self, k, options):
         return {"C": 1, "k": k}
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        return single_width_configs(self, cin, cout, k, max_params)
 
     def bound(self, budget, k, options):
         return {"width": f.dwsep_C_root(k, budget)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from igcdesign import formulas as f
 from igcdesign.errors import IGCError
 from igcdesign.families.base import Family, make_chain
-from igcdesign.families.integers import accepted_down, accepted_up, largest_at_most
+from igcdesign.families.integers import accepted_down, accepted_up, divisors, largest_at_most
 
 MAX_TABLE_M = 20_000  # values of M an IGCV1 table scans; beyond, use `igcdesign widest`
 
@@ -134,6 +134,14 @@ class IGCV1(Family):
 
     def smallest_config(self, k, options):
         return {"L": 1, "M": 1, "k": k}
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        """Every (L, M) with L·M = C (cin = cout = C) within max_params."""
+        if cin != cout:
+            return
+        for M in divisors(cin):
+            if self.params(L=cin // M, M=M, k=k) <= max_params:
+                yield {"L": cin // M, "M": M, "k": k}
 
     def bound(self, budget, k, options):
         """Width (T/(2√S))^(2/3) and the real L, M of the optimum L = M·S."""

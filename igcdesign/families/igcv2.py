@@ -14,7 +14,7 @@ from math import prod
 from igcdesign import formulas as f
 from igcdesign.errors import IGCError, SpecError
 from igcdesign.families.base import Family, make_chain
-from igcdesign.families.integers import closest, largest_at_most
+from igcdesign.families.integers import closest, divisors, largest_at_most
 from igcdesign.layers import exact_div
 
 NODE_LIMIT = 2_000_000  # nodes the factorisation walk may visit before it gives up
@@ -151,6 +151,32 @@ class IGCV2(Family):
 
     def smallest_config(self, k, options):
         return {"K": (1, 1), "C": 1, "k": k}
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        """Every chain of width C = cin = cout with ∏K = C (the complementary condition, as
+        `space` enumerates them): any K₁ dividing C, then 1×1 branch sizes ≥ 2 largest first
+        (their order changes no count), within max_params."""
+        if cin != cout:
+            return
+        C = cin
+
+        def cost(K1: int, tail_sum: int) -> int:
+            return f.igcv2_layer_params(C, K1, k) + f.igcv2_layer_params(C, tail_sum, 1)
+
+        def tails(rest: int, largest: int, K1: int, spent: int):
+            for factor in reversed(divisors(rest)):
+                if factor < 2 or factor > largest or cost(K1, spent + factor) > max_params:
+                    continue
+                if factor == rest:
+                    yield (factor,)
+                    continue
+                for tail in tails(rest // factor, factor, K1, spent + factor):
+                    yield (factor, *tail)
+
+        for K1 in divisors(C):
+            if C // K1 >= 2:
+                for tail in tails(C // K1, C, K1, 0):
+                    yield {"K": (K1, *tail), "C": C, "k": k}
 
     def bound(self, budget, k, options):
         """The C solving C·(S + e·ln C) = T, and L = 1 + ln C group convs (channel-wise k×k first)."""

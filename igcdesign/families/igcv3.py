@@ -15,7 +15,7 @@ import math
 from igcdesign import formulas as f
 from igcdesign.families.base import Family, check_divides, make_chain
 from igcdesign.families.igcv1 import nearer
-from igcdesign.families.integers import accepted_down, accepted_up, largest_at_most
+from igcdesign.families.integers import accepted_down, accepted_up, divisors, largest_at_most
 from igcdesign.layers import convs
 
 
@@ -103,6 +103,23 @@ class IGCV3(Family):
                 configs.append(config)
             C -= step
         return configs
+
+    def same_width_groups(self, cin: int, cout: int) -> list[tuple[int, int]]:
+        """(G1, G2) with G1 | cin and G2 | cout; MobileNetV2's (1, 1) is its own family."""
+        return [(g1, g2) for g1 in divisors(cin) for g2 in divisors(cout) if (g1, g2) != (1, 1)]
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        """Every (t, G1, G2) of a cin → cout block within max_params: G1 | cin, G2 | cout and
+        G2 | t·C, t from 1 while the block fits (params grow with t)."""
+        for g1, g2 in self.same_width_groups(cin, cout):
+            t = 1
+            while True:
+                config = {"C": cin, "t": t, "G1": g1, "G2": g2, "k": k, "Cout": cout}
+                if self.params(**config) > max_params:
+                    break
+                if (t * cin) % g2 == 0:
+                    yield config
+                t += 1
 
     def smallest_config(self, k, options):
         return self._config(self._step(options.g1, options.g2), k, options.expansion, options.g1, options.g2)
@@ -234,3 +251,10 @@ class MobileNetV2(IGCV3):
     supports = frozenset()
     widest_by_default = False
     paper_rule_text = None
+
+    def same_width_groups(self, cin, cout):
+        return [(1, 1)]
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        for config in super().same_width_configs(cin, cout, k, max_params):
+            yield {key: value for key, value in config.items() if key not in ("G1", "G2")}

@@ -75,3 +75,14 @@ def accepted_up(start: int, step: int, accept: Callable[[int], bool]) -> int | N
 def round_up(x: int, step: int) -> int:
     """The smallest multiple of step that is ≥ x (x ≥ 0)."""
     return -(-x // step) * step
+
+
+def divisors(n: int) -> list[int]:
+    """Every positive divisor of n ≥ 1, in increasing order (trial division up to √n)."""
+    small, large = [], []
+    for d in range(1, math.isqrt(n) + 1):
+        if n % d == 0:
+            small.append(d)
+            if d * d != n:
+                large.append(n // d)
+    return small + large[::-1]

@@ -26,6 +26,9 @@ class Regular(Family):
     def smallest_config(self, k, options):
         return {"C": 1, "k": k}
 
+    def same_width_configs(self, cin, cout, k, max_params):
+        return single_width_configs(self, cin, cout, k, max_params)
+
     def bound(self, budget, k, options):
         return {"width": f.regular_C_root(k, budget)}
 
@@ -51,6 +54,12 @@ def widest_single_width(family: Family, budget: int, k: int, guess: float, accep
     top = largest_at_most(lambda c: family.params(C=c, k=k), budget, guess)
     C = accepted_down(top, 1, lambda c: accept({"C": c, "k": k})) if top >= 1 else None
     return {"C": C, "k": k} if C else None
+
+
+def single_width_configs(family: Family, cin: int, cout: int, k: int, max_params: int):
+    """The one block {C = cin, k} of a family with one width key, when cin = cout and it fits."""
+    if cin == cout and family.params(C=cin, k=k) <= max_params:
+        yield {"C": cin, "k": k}
 
 
 def near_single_width(best: dict, floor_width: int, limit: int, k: int, accept) -> list[dict]:

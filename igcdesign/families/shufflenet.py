@@ -11,7 +11,7 @@ from __future__ import annotations
 from igcdesign import formulas as f
 from igcdesign.families.base import Family, check_divides, make_chain
 from igcdesign.families.igcv1 import nearer
-from igcdesign.families.integers import MAX_SCAN, accepted_down, accepted_up, largest_at_most
+from igcdesign.families.integers import MAX_SCAN, accepted_down, accepted_up, divisors, largest_at_most
 from igcdesign.layers import convs, exact_div
 
 PAPER_GROUPS = (1, 2, 3, 4, 8)  # the group counts of the paper's Table 1
@@ -95,6 +95,14 @@ class ShuffleNetV1(Family):
                 C -= BOTTLENECK * g
         configs.sort(key=lambda c: (-c["C"], self.params(**c), c["g"]))
         return configs[:limit]
+
+    def same_width_configs(self, cin, cout, k, max_params):
+        """Every g dividing the bottleneck C/4 (cin = cout = C, a multiple of 4) within max_params."""
+        if cin != cout or cin % BOTTLENECK:
+            return
+        for g in divisors(cin // BOTTLENECK):
+            if self.params(**self._config(cin, g, k)) <= max_params:
+                yield self._config(cin, g, k)
 
     def smallest_config(self, k, options):
         return self._config(BOTTLENECK, 1, k)

@@ -1,0 +1,148 @@
+"""Drop-in replacements: every block that maps the same channels as a given conv, within its weights.
+
+:func:`candidates` lists, for cin → cout channels with a k×k spatial conv, every configuration of
+every family that offers one (``Family.same_width_configs``: the regular conv, the
+depthwise-separable unit, IGCV1 with L·M = C, IGCV2 chains with ∏K = C, IGCV3 over t, G1, G2,
+MobileNetV2 over t, ShuffleNet V1 over g) that `check` accepts (strict or relaxed) and that has
+at most `max_params` weights. Chains that are the same layers under two families' names
+(IGCV2 K=1xC is the depthwise-separable unit) are listed once, under the first family.
+
+Candidates are ranked widest first, by the widest map inside the block (IGCV3's t·C; the others'
+is C itself), ties by fewer params, then fewer mult_adds and the spec; with a machine profile
+they are ranked by the latency :mod:`igcdesign.latency` predicts, fastest first. Plain Python, no
+torch: the prediction reads the profile's stored layer times and never measures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from igcdesign.errors import IGCError, shown
+from igcdesign.families.block import Block
+from igcdesign.layers import GroupConv, chain_mult_adds, convs
+
+MAX_CONFIGS = 20_000  # configurations weighed in one call (C = 64 within a 3×3 conv's weights: ~1,000)
+MAX_CHANNELS = 1 << 16
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One drop-in block: the Block, its family, weights, mult_adds on the hw×hw map, its widest
+    internal map (`width`) and, with a profile, the predicted latency in ms at `batch`."""
+
+    block: Block
+    family: str
+    params: int
+    mult_adds: int
+    width: int
+    verdict: str
+    predicted_ms: float | None = None
+    batch: int | None = None
+
+    @property
+    def spec(self) -> str:
+        return self.block.spec
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"spec": self.spec, "family": self.family, "params": self.params, "mult_adds": self.mult_adds,
+                "width": self.width, "verdict": self.verdict, "predicted_ms": self.predicted_ms,
+                "batch": self.batch}
+
+
+def replacement_families() -> list[str]:
+    """Families that offer drop-in configurations, in the registry's order."""
+    from igcdesign.families import FAMILIES
+    from igcdesign.families.base import Family
+
+    return [name for name, fam in FAMILIES.items()
+            if type(fam).same_width_configs is not Family.same_width_configs]
+
+
+def chosen_families(families: Iterable[str] | str | None) -> list[str]:
+    """The families asked for (None: all that offer replacements); IGCError naming the known ones."""
+    known = replacement_families()
+    if families is None:
+        return known
+    names = [families] if isinstance(families, str) else list(families)
+    chosen: list[str] = []
+    for value in names:
+        for name in str(value).split(","):
+            name = name.strip().lower()
+            if name == "all":
+                return known
+            if name not in known:
+                raise IGCError(f"unknown family '{shown(name)}' for replacements (choose from {', '.join(known)}, all)")
+            if name not in chosen:
+                chosen.append(name)
+    return chosen
+
+
+def _layer_key(layer) -> tuple:
+    if isinstance(layer, GroupConv):
+        return ("conv", layer.cin, layer.cout, layer.groups, layer.k, layer.stride)
+    return ("permute", layer.width, layer.groups, layer.perm)
+
+
+def widest_map(chain: Sequence) -> int:
+    """The most channels any layer of the chain holds (IGCV3: t·C)."""
+    return max(max(conv.cin, conv.cout) for conv in convs(chain))
+
+
+def candidates(cin: int, cout: int, *, stride: int = 1, k: int = 3, max_params: int, hw: int = 56,
+               families: Iterable[str] | str | None = None, profile=None, batch: int = 1,
+               impl: str = "fast") -> list[Candidate]:
+    """Every `check`-accepted block of the chosen families mapping cin → cout channels with a
+    k×k spatial conv of `stride`, with at most `max_params` weights, ranked widest first (with
+    a machine `profile`: by the latency predicted at hw and `batch`, fastest first).
+
+    IGCError for sizes out of range, and when more than MAX_CONFIGS configurations would be
+    weighed (narrow `families` or lower `max_params`)."""
+    from igcdesign.families import FAMILIES
+    from igcdesign.validate import check_hw, check_kernel
+    from igcdesign.verdicts import ACCEPTED, block_verdict
+
+    for value, what in ((cin, "input channels"), (cout, "output channels")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHANNELS:
+            raise IGCError(f"{what} must be a whole number between 1 and {MAX_CHANNELS:,}, got {value!r}")
+    if isinstance(max_params, bool) or not isinstance(max_params, int) or max_params < 1:
+        raise IGCError(f"max_params must be a positive integer, got {max_params!r}")
+    check_kernel(k)
+    check_hw(hw)
+    if stride != 1:
+        raise IGCError(f"stride {stride}: replacements are stride 1 until specs take s=")
+    configs = []
+    for name in chosen_families(families):
+        for config in FAMILIES[name].same_width_configs(cin, cout, k, max_params):
+            configs.append((name, config))
+            if len(configs) > MAX_CONFIGS:
+                raise IGCError(f"more than {MAX_CONFIGS:,} configurations map {cin:,} → {cout:,} channels within "
+                               f"{max_params:,} params; ask for fewer families or a smaller budget")
+    seen: set[tuple] = set()
+    found: list[Candidate] = []
+    positions = hw * hw
+    for name, config in configs:
+        fam = FAMILIES[name]
+        block = fam.make(**config)
+        key = tuple(_layer_key(layer) for layer in block.chain)
+        if key in seen:
+            continue
+        seen.add(key)
+        verdict = block_verdict(fam, block.config).verdict
+        if verdict in ACCEPTED:
+            found.append(Candidate(block, name, block.params(), chain_mult_adds(block.chain, positions),
+                                   widest_map(block.chain), verdict))
+    if profile is not None:
+        found = predicted(found, hw=hw, batch=batch, impl=impl, profile=profile)
+        return sorted(found, key=lambda c: (c.predicted_ms, -c.width, c.params, c.spec))
+    return sorted(found, key=lambda c: (-c.width, c.params, c.mult_adds, c.spec))
+
+
+def predicted(found: Sequence[Candidate], *, hw: int, batch: int, impl: str, profile) -> list[Candidate]:
+    """The candidates with the latency igcdesign.latency predicts on `profile` at hw and batch."""
+    from dataclasses import replace
+
+    from igcdesign.latency import predict
+
+    return [replace(c, predicted_ms=predict(c.block, hw=hw, batch=batch, impl=impl, profile=profile).predicted_ms,
+                    batch=batch) for c in found]
