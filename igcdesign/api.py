@@ -67,24 +67,30 @@ def _families(family: str | Sequence[str] | None) -> list[str] | None:
 
 
 def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[str] | None = None, *,
-           expansion: int = 6, g1: int = 2, g2: int = 2, **options: Any) -> "list[WidestResult]":
+           expansion: int | str | Sequence[int] = 6, g1: int | str | Sequence[int] = 2,
+           g2: int | str | Sequence[int] = 2, multiple_of: int | None = None, max_convs: int | None = None,
+           min_group_size: int | None = None, **options: Any) -> "list[WidestResult]":
     """The widest block of each family within `budget` params (``igcdesign widest``), in the CLI's
     order: a list of results with ``.family``, ``.width``, ``.params``, ``.spec`` (None where no
     block fits), ``.config``, ``.bound`` (the continuous bound) and ``.ratio_to_regular``.
 
     `family`: one name, a list, None for the CLI's default five, or 'all'; `expansion`, `g1`, `g2`
-    set IGCV3; further keyword options (`rule='checked'|'paper'`) go to
+    set IGCV3, each one value or the values its search ranges over (a list, or text such as
+    '1-6' or '1,2,4'); `multiple_of`, `max_convs`, `min_group_size` are ``widest``'s constraints
+    (igcdesign.constraints; each result's ``.extra["narrowed_by"]`` names those that bit);
+    further keyword options (`rule='checked'|'paper'`) go to
     :func:`igcdesign.search.widest_all` unchanged.
     """
-    from igcdesign.search import widest_all
-    from igcdesign.validate import check_kernel, check_positive
+    from igcdesign.constraints import Constraints
+    from igcdesign.search import design_options, widest_all
+    from igcdesign.validate import check_kernel
 
     total = _budget(budget, "--params")
     check_kernel(kernel)
-    check_positive(expansion, "--expansion", 1 << 10)
-    check_positive(g1, "--g1")
-    check_positive(g2, "--g2")
-    return widest_all(total, kernel, _families(family), expansion, g1, g2, **options)
+    constraints = Constraints(multiple_of=multiple_of, max_convs=max_convs, min_group_size=min_group_size)
+    chosen = design_options(expansion, g1, g2, constraints)
+    values = (chosen.expansions or chosen.expansion, chosen.g1s or chosen.g1, chosen.g2s or chosen.g2)
+    return widest_all(total, kernel, _families(family), *values, constraints=constraints, **options)
 
 
 def check(spec: "str | Block", perms: Sequence[Sequence[int]] | None = None) -> "CheckResult":

@@ -95,14 +95,10 @@ def _count(fam, config: dict[str, Any], k: int, hw: int, n: int) -> dict[str, An
 
 def _hardware_ok(chain: tuple, width: Any, m: int) -> Any:
     """Width and every conv's channels per group (in and out) multiples of m; channel-wise convs
-    (one channel per group) are exempt: they run on depthwise kernels."""
-    from igcdesign.layers import convs
+    (one channel per group) are exempt: they run on depthwise kernels (igcdesign.constraints)."""
+    from igcdesign.constraints import Constraints
 
-    ok = width % m == 0
-    for conv in convs(chain):
-        for per in (conv.cin // conv.groups, conv.cout // conv.groups):
-            ok = ok & ((per == 1) | (per % m == 0))
-    return ok
+    return Constraints(multiple_of=m).admits(chain, width)
 
 
 def check_space_args(family: str, budget: int, k: int, hw: int, expansion: int) -> None:

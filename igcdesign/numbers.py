@@ -74,3 +74,19 @@ def parse_whole_list(text: str, what: str, max_items: int, low: int = 1, high: i
     if len(parts) > max_items:
         raise IGCError(f"{what}: {len(parts):,} values, at most {max_items:,}")
     return [parse_whole(part, what, low, high) for part in parts]
+
+
+def parse_whole_ranges(text: str, what: str, max_items: int, low: int = 1, high: int = MAX_WHOLE) -> tuple[int, ...]:
+    """'6', '1-6', '1,2,4' or '1-3,8': whole numbers and inclusive ranges A-B (see
+    :func:`parse_whole`), in the order written, repeats dropped; at most `max_items` values."""
+    values: dict[int, None] = {}
+    for part in str(text).split(","):
+        first, dash, last = part.partition("-")
+        a = parse_whole(first, what, low, high)
+        b = parse_whole(last, what, low, high) if dash else a
+        if b < a:
+            raise IGCError(f"{what}: range '{shown(part.strip())}' runs backwards (write A-B with A ≤ B)")
+        if len(values) + (b - a + 1) > max_items:
+            raise IGCError(f"{what}: more than {max_items:,} values")
+        values.update(dict.fromkeys(range(a, b + 1)))
+    return tuple(values)

@@ -46,11 +46,12 @@ def _bound_text(bound: dict) -> str:
     if not width:
         return "–"
     text = f"{width:,.2f}"
-    details = [f"{key}={value:,.2f}" for key, value in bound.items() if key != "width" and value is not None]
+    details = [f"{key}={value:,}" if isinstance(value, int) else f"{key}={value:,.2f}"
+               for key, value in bound.items() if key != "width" and value is not None]
     return text + (f"\nat\u00a0{', '.join(details)}" if details else "")
 
 
-def render_widest(budget: int, kernel: int, results, rule: str | None = None) -> None:
+def render_widest(budget: int, kernel: int, results, rule: str | None = None, search: dict | None = None) -> None:
     """The widest table, drawn without rich (this is the CLI's instant path). Each row names its
     block by its canonical spec, which every command takes back as it is printed; `rule` names
     the rule in force under the table."""
@@ -81,6 +82,24 @@ def render_widest(budget: int, kernel: int, results, rule: str | None = None) ->
                                drop=("× regular", "continuous bound", "latency ms (IQR), × regular")))
     if rule:
         sys.stdout.write(rule + "\n")
+    for line in search_lines(search or {}, results):
+        sys.stdout.write(line + "\n")
+
+
+def search_lines(search: dict, results) -> list[str]:
+    """What narrowed the search, under the widest table: the constraints in force and which
+    families each one narrowed, IGCV3's ranges of t, G1 and G2."""
+    lines = []
+    if search.get("constraints"):
+        narrowed = {name: [r.family for r in results if name in r.extra.get("narrowed_by", [])]
+                    for name in search["constraints"]}
+        parts = [text + (f" (narrowed {', '.join(narrowed[name])})" if narrowed[name] else " (narrowed none)")
+                 for name, text in zip(search["constraints"], search["constraints_meaning"])]
+        lines.append("constraints: " + "; ".join(parts))
+    ranges = search.get("igcv3_search")
+    if ranges and any(len(v) > 1 for v in ranges.values()):
+        lines.append("igcv3 searched over " + ", ".join(f"{key} ∈ {{{', '.join(map(str, v))}}}" for key, v in ranges.items()))
+    return lines
 
 
 def _latency_text(rows: list[dict]) -> str:

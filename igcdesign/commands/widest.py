@@ -8,10 +8,8 @@ import typer
 
 from igcdesign.commands._options import (
     BATCH_OPTION,
-    EXPANSION_OPTION,
     JSON_OPTION,
     KERNEL_OPTION,
-    MAX_GROUPS,
     MAX_HW,
     MIN_TIME_OPTION,
     ROUNDS_OPTION,
@@ -37,11 +35,14 @@ def parse_families(values: list[str] | None) -> list[str] | None:
 def widest(
     params: str = typer.Option(..., "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k."),
     kernel: int = KERNEL_OPTION,
-    expansion: int = EXPANSION_OPTION,
-    g1: int = int_option(2, "--g1", help="IGCV3 groups of the expanding 1×1 conv.", high=MAX_GROUPS),
-    g2: int = int_option(2, "--g2", help="IGCV3 groups of the reducing 1×1 conv.", high=MAX_GROUPS),
+    expansion: str = typer.Option("6", "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C), or the values the search ranges over: 6, 1-6, 2,4,6 [1–1,024]."),
+    g1: str = typer.Option("2", "--g1", help="IGCV3 groups of the expanding 1×1 conv, or values to range over: 2, 1-4, 1,2,4 [1–1,048,576]."),
+    g2: str = typer.Option("2", "--g2", help="IGCV3 groups of the reducing 1×1 conv, or values to range over (as --g1)."),
     family: Optional[List[str]] = typer.Option(None, "--family", "-f", help="Families (repeat or comma list; 'all' adds shufflenetv1 to the default five)."),
     rule: str = RULE_OPTION,
+    multiple_of: Optional[int] = int_option(None, "--multiple-of", help="Width and every conv's channels per group a multiple of N (channel-wise convs exempt).", high=1 << 20),
+    max_convs: Optional[int] = int_option(None, "--max-convs", help="At most N convs per block.", high=1 << 10),
+    min_group_size: Optional[int] = int_option(None, "--min-group-size", help="Every conv's channels per group at least N (channel-wise convs exempt).", high=1 << 20),
     measure: bool = typer.Option(False, "--measure", help="Also time each optimum in PyTorch against the regular conv (needs torch)."),
     near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% (0–50%) of each family's widest width (e.g. 2%) and rank them by latency."),
     top: int = int_option(10, "--top", help="With --near: at most this many of the widest candidates per family.", high=1000),
@@ -53,23 +54,27 @@ def widest(
     json_: bool = JSON_OPTION,
 ) -> None:
     """The widest block of each family within a parameter budget, exact, with its continuous bound."""
+    from igcdesign.constraints import Constraints
+    from igcdesign.families import widest_families
     from igcdesign.numbers import parse_count
     from igcdesign.rules import RULES, check_rule
-    from igcdesign.search import widest_all
+    from igcdesign.search import design_options, search_document, widest_all
 
     budget = parse_count(params, "--params")
     check_kernel(kernel)
-    check_positive(expansion, "--expansion", 1 << 10)
-    check_positive(g1, "--g1")
-    check_positive(g2, "--g2")
+    constraints = Constraints(multiple_of=multiple_of, max_convs=max_convs, min_group_size=min_group_size)
+    options = design_options(expansion, g1, g2, constraints)
     families = parse_families(family)
     rule = check_rule(rule)
-    results = widest_all(budget, kernel, families, expansion, g1, g2, rule)
+    ts, a, b = options.expansions or options.expansion, options.g1s or options.g1, options.g2s or options.g2
+    results = widest_all(budget, kernel, families, ts, a, b, rule, constraints)
     document = {"budget": budget, "kernel": kernel, "rule": rule, "rule_meaning": RULES[rule],
+                **search_document(options, families or widest_families(default=True)),
                 "results": [r.as_dict() for r in results]}
     if measure or near is not None:
-        document.update(_measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top,
-                                 hw, batch, threads, min_time, rounds, quiet=json_, rule=rule))
+        document.update(_measure(results, budget, kernel, families, ts, a, b, measure, near, top,
+                                 hw, batch, threads, min_time, rounds, quiet=json_, rule=rule,
+                                 constraints=constraints))
     if json_:
         from igcdesign.output import emit_json
 
@@ -78,7 +83,7 @@ def widest(
         return
     from igcdesign.render import render_near, render_widest
 
-    render_widest(budget, kernel, results, rule=f"rule: {rule} ({RULES[rule]})")
+    render_widest(budget, kernel, results, rule=f"rule: {rule} ({RULES[rule]})", search=document)
     if "measurement" in document:
         from igcdesign.probe.render import print_measurement
 
@@ -91,7 +96,7 @@ def widest(
 
 
 def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
-             min_time, rounds, quiet, rule="checked") -> dict:
+             min_time, rounds, quiet, rule="checked", constraints=None) -> dict:
     """Run the probe for --measure and --near; returns the extra JSON fields."""
     from igcdesign.validate import parse_percent
 
@@ -111,7 +116,8 @@ def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near
             wanted = [f for f in (families or widest_families(default=True)) if f != "regular"]
             extra["near_percent"] = fraction * 100
             extra["near"], extra["near_measurement"] = rank_near(
-                budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress, rule=rule)
+                budget, kernel, wanted, fraction, settings, top, expansion, g1, g2, progress, rule=rule,
+                constraints=constraints)
     return extra
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
+from igcdesign.constraints import Constraints
 from igcdesign.errors import SpecError, shown
 from igcdesign.families.block import Block
 from igcdesign.layers import GroupConv, Permute, chain_params, is_identity_shuffle
@@ -73,6 +74,15 @@ class DesignOptions:
     g1: int = 2  # IGCV3's G1 (widest)
     g2: int = 2  # IGCV3's G2 (widest)
     groups: tuple[int, ...] = (1, 2, 4, 8)  # table: IGCV3's G1 and G2 values, ShuffleNet's g values
+    expansions: tuple[int, ...] = ()  # widest: the values of t IGCV3 ranges over (empty: expansion)
+    g1s: tuple[int, ...] = ()  # widest: IGCV3's G1 values (empty: g1)
+    g2s: tuple[int, ...] = ()  # widest: IGCV3's G2 values (empty: g2)
+    constraints: Constraints = Constraints()  # widest: practical constraints (igcdesign.constraints)
+
+    def igcv3_settings(self) -> list[tuple[int, int, int]]:
+        """Every (t, G1, G2) IGCV3's widest search ranges over."""
+        return [(t, a, b) for t in self.expansions or (self.expansion,)
+                for a in self.g1s or (self.g1,) for b in self.g2s or (self.g2,)]
 
 
 Accept = Callable[[dict], bool]  # does the rule in force accept this configuration?
@@ -138,6 +148,11 @@ class Family:
     def smallest_config(self, k: int, options: DesignOptions) -> dict:
         """The configuration of the family's smallest block (what a too-small budget needs)."""
         raise NotImplementedError
+
+    def smallest_configs(self, k: int, options: DesignOptions) -> list[dict]:
+        """The smallest configurations of every setting the search ranges over (IGCV3: each
+        (t, G1, G2)); by default the one smallest_config."""
+        return [self.smallest_config(k, options)]
 
     def bound(self, budget: int, k: int, options: DesignOptions) -> dict:
         """The continuous optimum the paper derives: {"width": …, and where it lies}."""

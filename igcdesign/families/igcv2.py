@@ -18,6 +18,7 @@ from igcdesign.families.integers import closest, divisors, largest_at_most
 from igcdesign.layers import exact_div
 
 NODE_LIMIT = 2_000_000  # nodes the factorisation walk may visit before it gives up
+FEW_CONVS = 12  # the constrained walk bounds each number of sizes left up to this many, else by density
 _LOG3 = math.log(3)
 
 
@@ -137,7 +138,85 @@ class IGCV2(Family):
         """The cheapest channel-wise chain of width C (see `branches`)."""
         return {"K": (1, *branches(C)), "C": C, "k": k}
 
+    def constrained_walk(self, budget: int, k: int, constraints) -> list[tuple[int, ...]]:
+        """The 1×1 branch sizes (largest first) of the widest channel-wise chains (K₁ = 1,
+        ∏K = C) within budget that meet the constraints, best first (ties: fewer params, then
+        fewer convs); every chain of that width and least cost.
+
+        Branch and bound over non-decreasing branch sizes, each one the constraints allow (a
+        multiple of --multiple-of, at least --min-group-size: the 1×1 conv's channels per
+        group), at most --max-convs − 1 of them. Below a node of width n and sum s whose next
+        sizes are all ≥ p, a product m of new sizes has sum ≥ c·ln m (c as in `walk`: no size
+        beats 3/ln 3 per unit of ln m, nor p/ln p once p ≥ 3), and with at most r sizes left
+        sum ≥ r·m^(1/r) once ln m ≥ r; a child is entered only when the width these bounds
+        allow reaches the best found. IGCError past NODE_LIMIT nodes.
+        """
+        cost = self._cost(k)
+        tail_max = constraints.max_convs - 1 if constraints.max_convs else None
+        if tail_max is not None and tail_max < 1:
+            return []
+        step = constraints.multiple_of or 1
+        least = max(2, constraints.min_group_size or 1)
+        best: list = [None, []]  # (width, params, convs) key of the best, and its branch sizes
+        visited = 0
+
+        def reachable(n: int, s: int, p: int, left: int | None) -> float:
+            room, fixed = budget / n, cost(1, s)
+            if left is None or left > FEW_CONVS:
+                density = max(3 / _LOG3, p / math.log(p)) if p >= 3 else 3 / _LOG3
+                return n * max(_max_factor(room, fixed, density), 1.0) * (1 + 1e-9)
+            m = 1.0
+            for j in range(1, left + 1):  # j more sizes ≥ p: product m ≥ p^j, sum ≥ j·m^(1/j)
+                if p**j * (fixed + j * p) > room:
+                    break
+                m = max(m, _max_product(room, fixed, j))
+            return n * m * (1 + 1e-9)
+
+        def dfs(n: int, s: int, sizes: tuple[int, ...]) -> None:
+            nonlocal visited
+            visited += 1
+            if visited > NODE_LIMIT:
+                raise IGCError("the constrained IGCV2 search grew too large; loosen the constraints")
+            if sizes:
+                key = (-n, cost(n, s), len(sizes))
+                if best[0] is None or key < best[0]:
+                    best[0], best[1] = key, [sizes]
+                elif key == best[0]:
+                    best[1].append(sizes)
+            left = None if tail_max is None else tail_max - len(sizes)
+            if left == 0:
+                return
+            size = max(sizes[-1] if sizes else least, least)
+            size = -(-size // step) * step
+            if left == 1:  # the last size: only the largest that fits can be widest
+                top = largest_at_most(lambda j: cost(n * j * step, s + j * step), budget, 1.0, lo=size // step)
+                if top * step >= size:
+                    dfs(n * top * step, s + top * step, sizes + (top * step,))
+                return
+            while cost(n * size, s + size) <= budget:
+                bar = -best[0][0] if best[0] else 1
+                if reachable(n * size, s + size, size, None if left is None else left - 1) >= bar:
+                    dfs(n * size, s + size, sizes + (size,))
+                size += step
+
+        for count in range(1, min(tail_max or FEW_CONVS, FEW_CONVS) + 1):  # a first bar: equal sizes
+            q = largest_at_most(lambda j: cost((j * step) ** count, count * j * step), budget, 1.0,
+                                lo=-(-least // step))
+            if q * step >= least:
+                size = q * step
+                key = (-(size**count), cost(size**count, count * size), count)
+                if best[0] is None or key < best[0]:
+                    best[0], best[1] = (key[0] + 1, 0, 0), []  # a bar only: the walk finds it again
+        dfs(1, 0, ())
+        return [tuple(sorted(sizes, reverse=True)) for sizes in best[1]]
+
     def widest_config(self, budget, k, options, accept):
+        if options.constraints.active():
+            for sizes in self.constrained_walk(budget, k, options.constraints):
+                config = {"K": (1, *sizes), "C": prod(sizes), "k": k}
+                if accept(config):
+                    return config
+            return None
         for keep in (1, 64):
             for C in self.walk(budget, k, keep=keep):
                 config = self.config_of_width(C, k)
@@ -407,6 +486,19 @@ class _Primes:
 
 
 _PRIMES = _Primes()
+
+
+def _max_product(room: float, fixed: float, j: int) -> float:
+    """The largest real m ≥ 1 with m·(fixed + j·m^(1/j)) ≤ room (bisection on ln m, then widened
+    by a hair): j sizes of product m sum to at least j·m^(1/j)."""
+    lo, hi = 0.0, math.log(room / fixed) if room > fixed else 0.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if math.exp(mid) * (fixed + j * math.exp(mid / j)) <= room:
+            lo = mid
+        else:
+            hi = mid
+    return math.exp(hi + 1e-9)
 
 
 def _max_factor(room: float, fixed: float, density: float) -> float:

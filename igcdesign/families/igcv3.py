@@ -86,23 +86,38 @@ class IGCV3(Family):
         cost = lambda j: self.params(**self._config(j * step, k, t, g1, g2))  # noqa: E731
         return step * largest_at_most(cost, budget, f.igcv3_C_root(k, t, g1, g2, budget) / step)
 
-    def widest_config(self, budget, k, options, accept):
-        t, g1, g2 = options.expansion, options.g1, options.g2
+    def _widest_at(self, budget: int, k: int, t: int, g1: int, g2: int, accept) -> int | None:
+        """The widest accepted C at one (t, G1, G2), or None."""
         step = self._step(g1, g2)
         top = self._largest_fitting(budget, k, t, g1, g2)
-        C = accepted_down(top, step, lambda C: accept(self._config(C, k, t, g1, g2)), lo=step)
-        return self._config(C, k, t, g1, g2) if C else None
+        return accepted_down(top, step, lambda C: accept(self._config(C, k, t, g1, g2)), lo=step)
+
+    def _key(self, config: dict) -> tuple:
+        """Widest first; ties: fewer params, then fewer groups, smaller t."""
+        return (-config["C"], self.params(**config), config["G1"] + config["G2"], config["t"], config["G1"])
+
+    def widest_config(self, budget, k, options, accept):
+        """The widest over every (t, G1, G2) of options.igcv3_settings()."""
+        found = []
+        for t, g1, g2 in options.igcv3_settings():
+            C = self._widest_at(budget, k, t, g1, g2, accept)
+            if C:
+                found.append(self._config(C, k, t, g1, g2))
+        return min(found, key=self._key) if found else None
 
     def near_configs(self, budget, k, best, floor_width, limit, options, accept):
-        t, g1, g2 = options.expansion, options.g1, options.g2
-        step = self._step(g1, g2)
-        configs, C = [], best["C"]
-        while C >= max(floor_width, 1) and len(configs) < limit:
-            config = self._config(C, k, t, g1, g2)
-            if accept(config):
-                configs.append(config)
-            C -= step
-        return configs
+        configs = []
+        for t, g1, g2 in options.igcv3_settings():
+            step = self._step(g1, g2)
+            C = self._widest_at(budget, k, t, g1, g2, accept) or 0
+            found = 0
+            while C >= max(floor_width, 1) and found < limit:
+                config = self._config(C, k, t, g1, g2)
+                if accept(config):
+                    configs.append(config)
+                    found += 1
+                C -= step
+        return sorted(configs, key=self._key)[:limit]
 
     def same_width_groups(self, cin: int, cout: int) -> list[tuple[int, int]]:
         """(G1, G2) with G1 | cin and G2 | cout; MobileNetV2's (1, 1) is its own family."""
@@ -124,8 +139,14 @@ class IGCV3(Family):
     def smallest_config(self, k, options):
         return self._config(self._step(options.g1, options.g2), k, options.expansion, options.g1, options.g2)
 
+    def smallest_configs(self, k, options):
+        return [self._config(self._step(g1, g2), k, t, g1, g2) for t, g1, g2 in options.igcv3_settings()]
+
     def bound(self, budget, k, options):
-        return {"width": f.igcv3_C_root(k, options.expansion, options.g1, options.g2, budget)}
+        """The real width at the (t, G1, G2) that allows the widest (named, when the search ranges)."""
+        settings = options.igcv3_settings()
+        width, t, g1, g2 = max((f.igcv3_C_root(k, t, g1, g2, budget), t, g1, g2) for t, g1, g2 in settings)
+        return {"width": width} if len(settings) == 1 else {"width": width, "t": t, "G1": g1, "G2": g2}
 
     # --- table: one row per (G1, G2) ------------------------------------------------------
     def table_part(self, budget, k, tolerance, options, accept):

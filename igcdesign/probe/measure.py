@@ -350,7 +350,7 @@ def measure_widest(results, budget: int, kernel: int, settings: ProbeSettings, p
 
 def rank_near(
     budget: int, k: int, families: Sequence[str], fraction: float, settings: ProbeSettings, top: int,
-    expansion: int = 6, g1: int = 2, g2: int = 2, progress: Progress | None = None, rule: str = "checked",
+    expansion=6, g1=2, g2=2, progress: Progress | None = None, rule: str = "checked", constraints=None,
 ) -> tuple[dict[str, list[dict]], dict | None]:
     """For each family, the `top` widest blocks within `fraction` of its widest width, measured
     against the widest regular conv of the same budget and sorted fastest first (at the first
@@ -358,7 +358,8 @@ def rank_near(
     from igcdesign.search import near_widest, widest_regular
 
     candidates = {
-        family: near_widest(budget, k, family, fraction, expansion, g1, g2, limit=top, rule=rule)
+        family: near_widest(budget, k, family, fraction, expansion, g1, g2, limit=top, rule=rule,
+                            constraints=constraints)
         for family in families if family != "regular"
     }
     specs = [row["spec"] for rows in candidates.values() for row in rows]
