@@ -47,9 +47,18 @@ class GroupConv:
         """Multiply-accumulates for `positions` output pixels (H·W of the output map)."""
         return self.params() * positions
 
-    def mem_access(self, positions: Any) -> Any:
-        """ShuffleNet V2 memory access cost: input map + output map + weights, in elements."""
-        return self.cin * positions * self.stride**2 + self.cout * positions + self.params()
+    def mem_access(self, positions: Any, in_positions: Any = None) -> Any:
+        """ShuffleNet V2 memory access cost: input map + output map + weights, in elements.
+
+        `in_positions` is H·W of the input map; by default positions·stride², exact when the
+        stride divides the input side (give it otherwise: :func:`layer_sides` walks a chain)."""
+        if in_positions is None:
+            in_positions = positions * self.stride**2
+        return self.cin * in_positions + self.cout * positions + self.params()
+
+    def out_side(self, side: int) -> int:
+        """The output map side for an input side (:func:`conv_out_side`)."""
+        return conv_out_side(side, self.k, self.stride)
 
     def width_out(self) -> Any:
         return self.cout
@@ -118,13 +127,47 @@ def is_identity_shuffle(width: Any, groups: Any) -> bool:
 Layer = GroupConv | Permute
 
 
+def conv_padding(k: int, stride: int) -> int | str:
+    """The padding of every conv the tools build and count: k//2 for odd k (the map keeps its
+    size at stride 1); 'same' for even k at stride 1; (k − 1)//2 for even k at a stride."""
+    if k % 2 == 1:
+        return k // 2
+    return "same" if stride == 1 else (k - 1) // 2
+
+
+def conv_out_side(side: int, k: int, stride: int) -> int:
+    """Output side of a k×k conv with `stride` on a side×side map, padded by :func:`conv_padding`:
+    ⌊(side + 2p − k)/stride⌋ + 1, which is ⌈side/stride⌉ for odd k (docs/conventions.md §1)."""
+    pad = conv_padding(k, stride)
+    if pad == "same":
+        return side
+    return (side + 2 * pad - k) // stride + 1
+
+
+def layer_sides(chain: Sequence[Layer], side: int) -> list[tuple[Any, int, int]]:
+    """(layer, input side, output side) for every layer of a chain entered at side×side.
+
+    ValueError (naming the layer) when a conv's stride is larger than the map it reads."""
+    rows = []
+    for layer in chain:
+        out = side
+        if isinstance(layer, GroupConv):
+            if layer.stride > side:
+                raise ValueError(f"{layer.name}: stride {layer.stride} is larger than its {side}×{side} input map")
+            out = layer.out_side(side)  # ≥ 1 whenever stride ≤ side (padding of conv_padding)
+        rows.append((layer, side, out))
+        side = out
+    return rows
+
+
 def chain_params(chain: Sequence[Layer]) -> Any:
     """Total weights of a chain."""
     return sum((layer.params() for layer in chain), 0)
 
 
 def chain_mult_adds(chain: Sequence[Layer], positions: Any) -> Any:
-    """Total multiply-accumulates of a chain for `positions` output pixels."""
+    """Total multiply-accumulates of a chain for `positions` output pixels (every layer at the
+    same map: a stride-1 chain; a strided one is walked with :func:`layer_sides`)."""
     return sum((layer.mult_adds(positions) for layer in chain), 0)
 
 

@@ -13,13 +13,17 @@ def render_count(result, floor: dict | None = None) -> None:
     widths = f"width {result.width:,}" + (f" → {result.width_out:,}" if result.width_out != result.width else "")
     if result.C_int is not None:
         widths += f", C_int {result.C_int:,}"
-    table = Table(title=f"{result.spec}  ({widths}, {result.hw}×{result.hw} map)")
+    hw_out = result.hw_out if result.hw_out is not None else result.hw
+    maps = f"{result.hw}×{result.hw} map" + (f" → {hw_out}×{hw_out}" if hw_out != result.hw else "")
+    table = Table(title=f"{result.spec}  ({widths}, {maps})")
     columns = ("layer", "shape", "params", "mult_adds", "mem_access") + (("floor ms",) if floor else ())
     for col in columns:
         table.add_column(col, justify="left" if col in ("layer", "shape") else "right", overflow="fold")
     for i, row in enumerate(result.layers):
         if row["kind"] == "conv":
             shape = f"{row['cin']}→{row['cout']}, {row['groups']} groups, {row['k']}×{row['k']}"
+            if row.get("stride", 1) != 1:
+                shape += f", stride {row['stride']} → {row['hw']}×{row['hw']}"
         else:
             shape = f"{row['width']} channels"
         cells = [row["name"], shape, f"{row['params']:,}", f"{row['mult_adds']:,}", f"{row['mem_access']:,}"]

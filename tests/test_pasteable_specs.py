@@ -56,6 +56,8 @@ PRINTERS = [
     ["check", "igcv2:C=64,K=1x4x4"],
     ["check", "chain:W=8/8/8,G=2/4,k=1/1,P=i"],
     ["check", "igcv3:C=24,t=6,G1=2,G2=2"],
+    ["check", "igcv3:C=24,t=6,G1=2,G2=2,s=2"],  # strided: the spec and its fixes keep s=
+    ["check", "chain:W=8/16/16/8,G=2/16/4,k=1/3/1,s=1/2/1,P=i"],
 ]
 
 

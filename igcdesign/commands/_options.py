@@ -50,7 +50,7 @@ def int_option(default: Any, *names: str, help: str, low: int = 1, high: int = M
 
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document and nothing else.")
-HW_OPTION = int_option(32, "--hw", help="Side of the (square) output map, for mult_adds and mem_access.", high=MAX_HW)
+HW_OPTION = int_option(32, "--hw", help="Side of the (square) input map; each layer is costed at its own output map (a conv with s=2 halves it, rounding up).", high=MAX_HW)
 KERNEL_OPTION = int_option(3, "--kernel", "-k", help="Kernel side k (S = k² taps).", high=MAX_KERNEL)
 EXPANSION_OPTION = int_option(6, "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C).", high=MAX_EXPANSION)
 

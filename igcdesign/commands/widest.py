@@ -46,7 +46,7 @@ def widest(
     measure: bool = typer.Option(False, "--measure", help="Also time each optimum in PyTorch against the regular conv (needs torch)."),
     near: Optional[str] = typer.Option(None, "--near", help="Time every block within P% (0–50%) of each family's widest width (e.g. 2%) and rank them by latency."),
     top: int = int_option(10, "--top", help="With --near: at most this many of the widest candidates per family.", high=1000),
-    hw: int = int_option(16, "--hw", help="With --measure/--near: side of the output map.", high=MAX_HW),
+    hw: int = int_option(16, "--hw", help="With --measure/--near: side of the (square) input map.", high=MAX_HW),
     batch: List[str] = BATCH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,

@@ -128,7 +128,7 @@ def _nearest_igcv2(block) -> dict[str, Any] | None:
             cand, p = best[1], best[2]
             from igcdesign.families import FAMILIES
 
-            fixed = FAMILIES["igcv2"].make(K=tuple(cand), k=k, C=C)
+            fixed = FAMILIES["igcv2"].make(K=tuple(cand), k=k, C=C, s=block.config.get("s", 1))
             return {
                 "kind": "branch sizes", "exists": True, "spec": fixed.spec, "verdict": _verdict(fixed.chain),
                 "params": p, "params_proposal": int(block.params()),
@@ -170,6 +170,16 @@ def _make(widths, groups, kernels, tokens):
     from igcdesign.families import FAMILIES
 
     return FAMILIES["chain"].make(W=tuple(widths), G=tuple(groups), k=tuple(kernels), P=tuple(tokens))
+
+
+def _strided(block, strides: tuple[int, ...]):
+    """The fix with the proposal's strides (the searches change groups and gaps, never strides)."""
+    if all(s == 1 for s in strides):
+        return block
+    from igcdesign.families import FAMILIES
+
+    config = {key: block.config[key] for key in ("W", "G", "k", "P", "tail")}
+    return FAMILIES["chain"].make(**config, s=strides)
 
 
 def _target_ok(verdict: str, same_width: bool) -> bool:
@@ -359,19 +369,20 @@ def _suggest(chain: Sequence, block) -> dict[str, Any]:
     work = LAST_WORK = SearchWork()
     params = int(chain_params(chain))
     out: dict[str, Any] = {"params_proposal": params}
+    strides = tuple(int(layer.stride) for layer in chain if isinstance(layer, GroupConv))
     try:
         if tokens and (_counting_possible(widths, groups, True)
                        or (not same_width and _counting_possible(widths, groups, False))):
             hit = _search(_perm_tiers(widths, groups, kernels, tokens, work), same_width, work)
             if hit:
-                fixed, verdict = hit
+                fixed, verdict = _strided(hit[0], strides), hit[1]
                 return {**out, "kind": "permutations", "exists": True, "spec": fixed.spec, "verdict": verdict,
                         "params": int(fixed.params()),
                         "note": "same convs; gap permutations P=" + "/".join(map(str, chain_layout(fixed.chain)[3]))}
         for strict in ((True,) if same_width else (True, False)):
             hit = _search(_group_tiers(widths, groups, kernels, strict, work), same_width, work)
             if hit:
-                fixed, verdict = hit
+                fixed, verdict = _strided(hit[0], strides), hit[1]
                 return {**out, "kind": "groups", "exists": True, "spec": fixed.spec, "verdict": verdict,
                         "params": int(fixed.params()),
                         "note": "groups G=" + "/".join(map(str, chain_layout(fixed.chain)[1])) + " with interleaves"}

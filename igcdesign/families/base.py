@@ -16,6 +16,8 @@ from igcdesign.families.block import Block
 from igcdesign.layers import GroupConv, Permute, chain_params, is_identity_shuffle
 from igcdesign.spec import parse_int, parse_int_list
 
+MAX_STRIDE = 1 << 16  # the largest map side (`--hw`); a stride past the map it meets is refused by the walk
+
 MAX_CHANNELS = 10**18  # per layer: far beyond any real block, small enough for exact, printable counts
 Gap = Any  # 's' (interleave), 'i' (identity), an int g (shuffle with g groups) or a tuple permutation
 
@@ -27,8 +29,10 @@ def make_chain(
     gaps: Sequence[Gap],
     names: Sequence[str] | None = None,
     tail: Gap | None = None,
+    strides: Sequence[int] | None = None,
 ) -> tuple:
-    """Convs widths[i] → widths[i+1] with groups[i] and kernels[i], a permutation in each gap.
+    """Convs widths[i] → widths[i+1] with groups[i], kernels[i] and strides[i] (default 1), a
+    permutation in each gap.
 
     `tail`, when given, is a permutation after the last conv (IGCV1's permute-back). Shuffles
     that are decidably the identity (g = 1 or g = C) move no data and are left out.
@@ -37,7 +41,8 @@ def make_chain(
     n = len(groups)
     for i in range(n):
         name = names[i] if names else f"conv {i + 1}"
-        layers.append(GroupConv(widths[i], widths[i + 1], groups[i], kernels[i], name=name))
+        stride = strides[i] if strides else 1
+        layers.append(GroupConv(widths[i], widths[i + 1], groups[i], kernels[i], stride, name=name))
         gap = gaps[i] if i < n - 1 else tail
         if gap is None or gap == "i":
             continue
@@ -52,6 +57,28 @@ def make_chain(
                 label = "permute back"
             layers.append(Permute(width, g, name=label))
     return tuple(layers)
+
+
+def with_stride_at(chain: tuple, conv_index: int, stride: int) -> tuple:
+    """The chain with `stride` on its conv number `conv_index` (0-based, among its convs)."""
+    if stride == 1:
+        return tuple(chain)
+    import dataclasses
+
+    at = [i for i, layer in enumerate(chain) if isinstance(layer, GroupConv)][conv_index]
+    return tuple(dataclasses.replace(layer, stride=stride) if i == at else layer for i, layer in enumerate(chain))
+
+
+def stride_suffix(config: dict[str, Any]) -> str:
+    """',s=N' for a strided block; nothing at stride 1 (canonical specs omit s=1)."""
+    s = config.get("s", 1)
+    return f",s={s}" if s != 1 else ""
+
+
+def check_stride(value: int, what: str) -> int:
+    if value > MAX_STRIDE:
+        raise SpecError(f"{what}: stride {value:,} is larger than any map (at most {MAX_STRIDE:,})")
+    return value
 
 
 def _positive_int(value: Any, what: str) -> int:
@@ -108,6 +135,7 @@ class Family:
     table_title: str = ""  # how width tables name the family
     widest_by_default: bool = False  # one of the rows `widest` shows when no --family is given
     paper_rule_text: str | None = None  # the paper's own rule on widths, when stricter than check's
+    stride_conv: int | None = 0  # which conv `s=` strides (0-based among the chain's convs); None: the family reads s itself
 
     # --- what the theory of the family needs --------------------------------------
     def params(self, **config: Any) -> Any:
@@ -204,7 +232,7 @@ class Family:
     # --- parsing -----------------------------------------------------------------
     def parse(self, items: dict[str, str]) -> dict[str, Any]:
         """Raw key → value strings into a validated configuration."""
-        known = set(self.int_keys) | set(self.list_keys)
+        known = set(self.int_keys) | set(self.list_keys) | {"s"}
         config: dict[str, Any] = {}
         for key, raw in items.items():
             if key not in known:
@@ -215,6 +243,8 @@ class Family:
                 config[key] = self.parse_list(key, raw)
             else:
                 config[key] = parse_int(raw, f"{self.name} {key}")
+        if self.stride_conv is not None:
+            config["s"] = check_stride(config.get("s", 1), f"{self.name} s")
         missing = [k for k in self.required if k not in config]
         if missing:
             raise SpecError(f"{self.name} needs {', '.join(missing)}")
@@ -237,6 +267,8 @@ class Family:
                 config[key] = tuple(_positive_int(v, f"{self.name} {key}") for v in values)
             elif key in self.int_keys or key in self.defaults:
                 config[key] = _positive_int(value, f"{self.name} {key}")
+            elif key == "s" and self.stride_conv is not None:
+                config[key] = check_stride(_positive_int(value, f"{self.name} s"), f"{self.name} s")
             elif key not in self.list_keys:
                 raise SpecError(f"unknown key '{shown(key)}' for {self.name}")
 
@@ -262,10 +294,12 @@ class Family:
                 if isinstance(value, tuple):
                     value = self.list_keys[key].join(str(v) for v in value)
                 parts.append(f"{key}={value}")
-        return f"{self.name}:{','.join(parts)}"
+        return f"{self.name}:{','.join(parts)}{stride_suffix(config)}"
 
     def block(self, config: dict[str, Any]) -> Block:
         chain = self.chain(**config)
+        if self.stride_conv is not None:
+            chain = with_stride_at(chain, self.stride_conv, config.get("s", 1))
         for layer in chain:
             for channels in (layer.cin, layer.cout) if isinstance(layer, GroupConv) else (layer.width,):
                 if channels > MAX_CHANNELS:
@@ -287,6 +321,8 @@ class Family:
         config = {k: v for k, v in values.items() if v is not None}
         for key, value in self.defaults.items():
             config.setdefault(key, value)
+        if self.stride_conv is not None:
+            config.setdefault("s", 1)
         self.check_values(config)
         self.complete(config)
         self.validate(config)

@@ -1,5 +1,7 @@
-"""Any chain: W = channels at each interface, G = groups per conv, k = kernel sides, P = gaps,
-tail = a permutation after the last conv (IGCV1's permute-back).
+"""Any chain: W = channels at each interface, G = groups per conv, k = kernel sides, s = strides,
+P = gaps, tail = a permutation after the last conv (IGCV1's permute-back).
+
+k and s take one value per conv, or one value for the first conv (the others 1×1, stride 1).
 
 A gap (or the tail) is `s` (interleave), `i` (identity), a shuffle group count, or an explicit
 permutation written inline: output channel j is input channel perm[j], the indices joined by
@@ -14,7 +16,7 @@ import re
 from typing import Sequence
 
 from igcdesign.errors import SpecError
-from igcdesign.families.base import Family, check_divides, make_chain
+from igcdesign.families.base import Family, check_divides, check_stride, make_chain
 from igcdesign.spec import parse_int, parse_int_list
 
 MAX_PERM_CHANNELS = 1 << 22  # an inline permutation: as wide as `check` takes a layer
@@ -86,9 +88,10 @@ def parse_gaps(raw: str, n_gaps: int) -> tuple:
 class Chain(Family):
     name = "chain"
     summary = "any chain of group convs and permutations"
-    list_keys = {"W": "/", "G": "/", "k": "/", "P": "/", "tail": "/"}
+    list_keys = {"W": "/", "G": "/", "k": "/", "s": "/", "P": "/", "tail": "/"}
     required = ("W", "G")
     defaults = {}
+    stride_conv = None  # s= is a list, one stride per conv
 
     def parse_list(self, key, raw):
         if key == "P":
@@ -110,6 +113,14 @@ class Chain(Family):
         elif len(k) != n:
             raise SpecError(f"chain k: {len(k)} kernel sides for {n} convs (give one per conv, or one for the first)")
         config["k"] = tuple(k)
+        strides = config.get("s", (1,))
+        if isinstance(strides, int):
+            strides = (strides,)
+        if len(strides) == 1:
+            strides = tuple(strides) + (1,) * (n - 1)
+        elif len(strides) != n:
+            raise SpecError(f"chain s: {len(strides)} strides for {n} convs (give one per conv, or one for the first)")
+        config["s"] = tuple(check_stride(v, "chain s") for v in strides)
         P = config.get("P", "s")
         config["P"] = parse_gaps(P, n - 1) if isinstance(P, str) else tuple(P)
         if len(config["P"]) != n - 1:
@@ -133,8 +144,9 @@ class Chain(Family):
             elif isinstance(gap, tuple) and not _is_permutation(gap, W[i + 1]):
                 raise SpecError(f"{what}: not a permutation of {W[i + 1]} channels")
 
-    def chain(self, W, G, k, P, tail="i", **_):
-        return make_chain(list(W), list(G), list(k), list(P), tail=None if tail == "i" else tail)
+    def chain(self, W, G, k, P, tail="i", s=None, **_):
+        return make_chain(list(W), list(G), list(k), list(P), tail=None if tail == "i" else tail,
+                          strides=list(s) if s else None)
 
     def width(self, config):
         return config["W"][0]
@@ -149,6 +161,9 @@ class Chain(Family):
             "G=" + "/".join(map(str, config["G"])),
             "k=" + "/".join(map(str, config["k"])),
         ]
+        strides = config.get("s") or ()
+        if any(v != 1 for v in strides):
+            parts.append("s=" + "/".join(map(str, strides)))
         if tokens:
             parts.append("P=" + "/".join(tokens))
         tail = config.get("tail", "i")
@@ -193,6 +208,7 @@ def chain_spec(chain: Sequence) -> str:
         "W": tuple([int(convs[0].cin)] + [int(c.cout) for c in convs]),
         "G": tuple(int(c.groups) for c in convs),
         "k": tuple(int(c.k) for c in convs),
+        "s": tuple(int(c.stride) for c in convs),
         "P": tuple(gaps[:-1]),
         "tail": gaps[-1],
     }

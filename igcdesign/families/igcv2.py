@@ -13,7 +13,7 @@ from math import prod
 
 from igcdesign import formulas as f
 from igcdesign.errors import IGCError, SpecError
-from igcdesign.families.base import Family, make_chain
+from igcdesign.families.base import Family, make_chain, stride_suffix
 from igcdesign.families.integers import closest, divisors, largest_at_most
 from igcdesign.layers import exact_div
 
@@ -55,7 +55,7 @@ class IGCV2(Family):
         text = f"igcv2:K={'x'.join(str(v) for v in config['K'])},k={config['k']}"
         if config["C"] != prod(config["K"]):
             text += f",C={config['C']}"
-        return text
+        return text + stride_suffix(config)
 
     def display_config(self, config):
         shown = {"K": list(config["K"])}

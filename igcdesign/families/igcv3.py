@@ -29,6 +29,7 @@ class IGCV3(Family):
     table_title = "IGCV3"
     widest_by_default = True
     paper_rule_text = "C a multiple of G1·G2 (equal super-channels, the IGCV3 paper)"
+    stride_conv = 1  # s= strides the channel-wise conv
     space_max_budget = 10**8
     space_columns = ("C", "C_int", "G1", "G2", "C_s", "paths")
 

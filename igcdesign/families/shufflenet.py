@@ -1,4 +1,4 @@
-"""ShuffleNet V1's unit (Zhang, Zhou, Lin, Sun, 2017, arXiv 1707.01083), stride 1, C → C:
+"""ShuffleNet V1's unit (Zhang, Zhou, Lin, Sun, 2017, arXiv 1707.01083), C → C (s= strides its channel-wise conv):
 1×1 group conv (g groups) C → C/4 (the bottleneck, a quarter of the output channels), channel
 shuffle (g groups), channel-wise k×k conv, 1×1 group conv (g groups) C/4 → C.
 
@@ -27,6 +27,7 @@ class ShuffleNetV1(Family):
     supports = frozenset({"widest", "table", "space", "derive"})
     table_title = "ShuffleNet V1"
     paper_rule_text = "g one of 1, 2, 3, 4, 8 and any width the group convs divide (the paper's, e.g. C = 240 at g = 3)"
+    stride_conv = 1  # s= strides the channel-wise conv
     space_max_budget = 10**8
     space_columns = ("C", "g", "bottleneck", "paths")
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from igcdesign.errors import IGCError
-from igcdesign.layers import GroupConv, Permute
+from igcdesign.layers import GroupConv, Permute, conv_padding  # conv_padding: the counting's padding, re-exported
 
 
 class ChannelShuffle(nn.Module):
@@ -88,13 +88,6 @@ class ChainModule(nn.Sequential):
     @property
     def convs(self) -> list[nn.Conv2d]:
         return [m for m in self if isinstance(m, nn.Conv2d)]
-
-
-def conv_padding(k: int, stride: int) -> int | str:
-    """k//2 for odd k (the map keeps its size at stride 1); 'same' for even k at stride 1."""
-    if k % 2 == 1:
-        return k // 2
-    return "same" if stride == 1 else (k - 1) // 2
 
 
 def _concrete(value: Any, what: str) -> int:

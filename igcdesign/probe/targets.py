@@ -75,17 +75,15 @@ def map_footprint(input_elements: int, layers) -> tuple[int, int]:
 
 def block_target(text: str, hw: int) -> Target:
     """A block spec (family:key=value,...) on an hw×hw map; SpecError if it is malformed."""
-    from igcdesign.counting import count_block
+    from igcdesign.counting import block_sides, count_block
     from igcdesign.layers import GroupConv, convs
     from igcdesign.families import parse_block
 
     block = parse_block(text)
     counted = count_block(block, hw)
     layer_convs = convs(block.chain)
-    positions = hw * hw
-    activations, workspace = map_footprint(
-        layer_convs[0].cin * positions, ((layer, positions) for layer in block.chain)
-    )
+    positioned = tuple((layer, out * out) for layer, _, out in block_sides(block, hw))
+    activations, workspace = map_footprint(layer_convs[0].cin * hw * hw, positioned)
     chain = block.chain
 
     def factory(bn: bool = False, relu: bool = False, impl: str = "plain"):
@@ -106,7 +104,7 @@ def block_target(text: str, hw: int) -> Target:
         factory=factory,
         kernel=max(int(c.k) for c in layer_convs if isinstance(c, GroupConv)),
         workspace=int(workspace),
-        floor_layers=tuple((layer, positions) for layer in chain),
+        floor_layers=positioned,
     )
 
 
