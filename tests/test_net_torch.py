@@ -130,7 +130,7 @@ def test_a_spec_with_a_key_the_network_does_not_take_is_the_blocks():
     from igcdesign.probe.measure import probe  # noqa: F401
     from igcdesign.probe.targets import resolve_target
 
-    with pytest.raises(SpecError, match="unknown key 'alpha' for mobilenetv2 .known: C, Cout, k, t"):
+    with pytest.raises(SpecError, match="unknown key 'alpha' for mobilenetv2 .known: C, Cout, k, s, t"):
         resolve_target("mobilenetv2:alpha=0.5,C=8", 8)  # C: the block family answers, once
 
 
