@@ -5,11 +5,13 @@ Conventions (docs/conventions.md §2):
 - params: conv weights, plus the classifier's weights and bias unless ``fc=False``, plus BN γ and
   β (2 per channel per BN layer) with ``bn=True``; never running statistics.
 - mult_adds: each conv's ``mult_adds(positions)`` with positions = H·W of *that conv's output*,
-  found by walking the network from the input resolution (a conv with stride s divides the side
-  by s). Layers before a strided conv in a block run at the input resolution (the expansion conv
-  of an inverted bottleneck); the CIFAR down-sampling blocks carry the stride on their first conv,
-  so all their convs count at the output resolution, as networks.md asks. The classifier adds
-  its weights (one position); bias additions, BN, activations, pooling and shortcuts add none.
+  found by walking the network from the input resolution with the conv arithmetic of
+  :func:`igcdesign.layers.conv_out_side` (and each pool's own). Layers before a strided conv in a
+  block run at the input resolution (the expansion conv of an inverted bottleneck); the CIFAR
+  down-sampling blocks carry the stride on their first conv, so all their convs count at the
+  output resolution, as networks.md asks. A unit's second path (projection shortcut, pool,
+  ShuffleNet's branch) starts from the unit's input map. The classifier adds its weights (one
+  position); bias additions, BN, activations, pooling, shortcuts, splits and concats add none.
 - mem_access: each conv's and permutation's ``mem_access(positions)`` (ShuffleNet V2: input +
   output maps + weights; 2·H·W·C per moving permutation); the classifier as a 1×1 conv on one
   position plus its bias. BN (folded at inference), activations, pooling and shortcut additions
@@ -25,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 
 from igcdesign.errors import IGCError
-from igcdesign.layers import GroupConv
+from igcdesign.layers import GroupConv, layer_sides
 from igcdesign.nets.model import Network, Unit
 from igcdesign.nets.netspec import parse_net
 
@@ -100,25 +102,59 @@ def classifier(cin: int, classes: int) -> GroupConv:
     return GroupConv(cin, classes, 1, 1, name="fc")
 
 
+def unit_sides(unit: Unit, side: int) -> tuple[list[tuple[Any, int, int]], int]:
+    """(layer, input side, output side) of every layer of a unit entered at side×side — the
+    body's, then the second path's (from the same input), then the permutations after the join
+    — and the unit's output side. IGCError when a stride or a pool does not fit the map, or the
+    two paths end at different sides."""
+    try:
+        body = layer_sides(unit.layers, side)
+        out = body[-1][2] if body else side
+        rows = list(body)
+        if unit.side is not None:
+            branch = layer_sides(unit.side.layers, side)
+            rows += branch
+            other = branch[-1][2] if branch else side
+            if unit.side.pool is not None:
+                other = unit.side.pool.out_side(other)
+            if other != out:
+                raise ValueError(f"its two paths end at {out}×{out} and {other}×{other}")
+        elif unit.joined and out != side:
+            raise ValueError(f"an identity path cannot join a body that maps {side}×{side} to {out}×{out}")
+        rows += [(layer, out, out) for layer in unit.after]
+        if unit.pool is not None:
+            out = unit.pool.out_side(out)
+    except ValueError as e:
+        raise IGCError(f"{unit.name} on a {side}×{side} map: {e}") from None
+    return rows, out
+
+
 def walk(units: Iterable[Unit], side: int) -> Iterator[tuple[Unit, Any, int]]:
     """(unit, layer, output positions of that layer) for every layer, entering at side×side."""
     for unit in units:
-        for layer in unit.layers:
-            if isinstance(layer, GroupConv):
-                side //= layer.stride
-            yield unit, layer, side * side
+        rows, side = unit_sides(unit, side)
+        for layer, _, out in rows:
+            yield unit, layer, out * out
+
+
+def unit_segments(unit: Unit) -> tuple:
+    """Every segment of a unit: the body's and the second path's."""
+    return unit.segments + (unit.side.segments if unit.side is not None else ())
 
 
 def count_unit(unit: Unit, side: int, bn: bool) -> tuple[int, int, int, int, int]:
     """(params, mult_adds, mem_access, bn_params, output side) of a unit entered at `side`."""
     params = mult_adds = mem = 0
-    for _, layer, positions in walk((unit,), side):
+    rows, out = unit_sides(unit, side)
+    for layer, side_in, side_out in rows:
         params += layer.params()
-        mult_adds += layer.mult_adds(positions)
-        mem += layer.mem_access(positions)
-    side //= unit.stride
-    bn_params = sum(2 * segment.cout for segment in unit.segments if segment.bn) if bn else 0
-    return params + bn_params, mult_adds, mem, bn_params, side
+        mult_adds += layer.mult_adds(side_out * side_out)
+        if isinstance(layer, GroupConv):
+            mem += layer.mem_access(side_out * side_out, side_in * side_in)
+        else:
+            mem += layer.mem_access(side_out * side_out)
+    bn_params = sum(2 * segment.cout for segment in unit_segments(unit) if segment.bn) if bn else 0
+    return params + bn_params, mult_adds, mem, bn_params, out
 
 
 def count_net(spec: str | Network, classes: int | None = None, resolution: int | None = None, bn: bool = False, fc: bool = True) -> NetCount:

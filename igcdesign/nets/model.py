@@ -35,8 +35,56 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Pool:
+    """A k×k max or average pool (no weights, one path per channel): output side
+    ⌊(side + 2·padding − k)/stride⌋ + 1, or with ceil_mode rounded up as torch does."""
+
+    kind: str  # "max" or "avg" (average pools count the padding, torch's default)
+    k: int
+    stride: int
+    padding: int = 0
+    ceil_mode: bool = False
+
+    def out_side(self, side: int) -> int:
+        span = side + 2 * self.padding - self.k
+        if span < 0:
+            raise ValueError(f"a {self.k}×{self.k} {self.kind} pool does not fit a {side}×{side} map")
+        if not self.ceil_mode:
+            return span // self.stride + 1
+        out = -(-span // self.stride) + 1
+        if (out - 1) * self.stride >= side + self.padding:  # torch: the last window starts inside
+            out -= 1
+        return out
+
+    def text(self) -> str:
+        return f"{self.kind} pool {self.k}×{self.k}, stride {self.stride}"
+
+
+@dataclass(frozen=True)
+class Branch:
+    """The second path of a unit, from the unit's input: convs (segments, e.g. a projection
+    1×1 conv with stride and BN), a pool (ShuffleNet V1's average-pool shortcut), or neither
+    (the identity)."""
+
+    segments: tuple[Segment, ...] = ()
+    pool: Pool | None = None
+
+    @property
+    def layers(self) -> tuple:
+        return tuple(layer for segment in self.segments for layer in segment.layers)
+
+
+@dataclass(frozen=True)
 class Unit:
-    """One block of the network (or its stem / head conv): segments, and an identity shortcut or not.
+    """One block of the network (or its stem / head conv): the body's segments and how a second
+    path joins it.
+
+    ``shortcut`` alone is an identity addition. ``side`` is a second path from the input
+    (:class:`Branch`), joined by ``merge`` ('add' or 'concat'; ``side_first`` puts its channels
+    first). ``split`` halves the input channels: the first half is the identity path (``side``
+    None) and the body reads the second half (ShuffleNet V2). ``after`` holds permutations applied
+    after the join (ShuffleNet's shuffle), ``act`` an activation after the join, ``pool`` a
+    pooling after everything (ResNet's stem max pool).
 
     ``spec`` is the block spec the unit was made from; ``note`` says how the unit departs from
     it (a stride, a width change), so that people can read the layer list.
@@ -47,6 +95,13 @@ class Unit:
     segments: tuple[Segment, ...]
     shortcut: bool = False
     note: str = ""
+    side: Branch | None = None
+    merge: str = "add"
+    side_first: bool = False
+    split: bool = False
+    after: tuple = ()
+    act: str | None = None
+    pool: Pool | None = None
 
     @property
     def layers(self) -> tuple:
@@ -57,19 +112,33 @@ class Unit:
         return [layer for layer in self.layers if isinstance(layer, GroupConv)]
 
     @property
+    def joined(self) -> bool:
+        """Whether a second path joins the body (identity, projection, pool or split half)."""
+        return self.shortcut or self.side is not None or self.split
+
+    @property
     def cin(self) -> int:
-        return self.convs[0].cin
+        body = self.convs[0].cin
+        return 2 * body if self.split else body
+
+    @property
+    def side_width(self) -> int:
+        """Channels the second path delivers: its last conv's, else the channels it reads."""
+        if self.side is not None and self.side.segments:
+            return [layer for layer in self.side.layers if isinstance(layer, GroupConv)][-1].cout
+        return self.cin // 2 if self.split else self.cin
 
     @property
     def cout(self) -> int:
-        return self.convs[-1].cout
+        body = self.convs[-1].cout
+        return body + self.side_width if self.merge == "concat" and self.joined else body
 
     @property
     def stride(self) -> int:
         product = 1
         for conv in self.convs:
             product *= conv.stride
-        return product
+        return product * (self.pool.stride if self.pool else 1)
 
 
 @dataclass(frozen=True)
@@ -173,11 +242,29 @@ def widen_first_conv(chain: tuple, cin: int, what: str) -> tuple:
     return (dataclasses.replace(first, cin=cin, groups=groups), *chain[1:])
 
 
-def conv_unit(name: str, cin: int, cout: int, k: int, stride: int, act: str | None) -> Unit:
-    """A dense k×k conv with BN and activation (stems and heads)."""
-    conv = GroupConv(cin, cout, 1, k, stride, name=f"{k}×{k} conv")
-    spec = f"regular:C={cout},k={k}" if cin == cout else f"chain:W={cin}/{cout},G=1,k={k}"
-    return Unit(name, spec, (Segment((conv,), True, act),), note=note(stride))
+def conv_unit(name: str, cin: int, cout: int, k: int, stride: int, act: str | None, groups: int = 1,
+              pool: Pool | None = None) -> Unit:
+    """A k×k conv (dense, or with `groups`) with BN and activation, optionally followed by a
+    pool (stems and heads)."""
+    from igcdesign.families import get_family
+
+    if cin % groups or cout % groups:
+        raise SpecError(f"{name}: {groups} groups do not divide {cin} → {cout} channels")
+    conv = GroupConv(cin, cout, groups, k, stride, name=f"{k}×{k} conv" + (f" ({groups} groups)" if groups > 1 else ""))
+    spec = get_family("chain").make(W=(cin, cout), G=(groups,), k=(k,), s=(stride,)).spec
+    if cin == cout and groups == 1:
+        spec = get_family("regular").make(C=cout, k=k, s=stride).spec
+    extra = [part for part in (note(stride), pool.text() if pool else "") if part]
+    return Unit(name, spec, (Segment((conv,), True, act),), note=", ".join(extra), pool=pool)
+
+
+def chain_segments(made, acts: list[str | None]) -> tuple[Segment, ...]:
+    """A block's chain cut into one segment per conv (its trailing permutations with it), each
+    followed by BN and acts[i] (BN and an activation between the convs of a block)."""
+    pieces = split_at_convs(made.chain)
+    if len(pieces) != len(acts):
+        raise SpecError(f"{made.spec}: {len(pieces)} convs for {len(acts)} activations")  # pragma: no cover
+    return tuple(Segment(piece, True, act) for piece, act in zip(pieces, acts))
 
 
 def note(stride: int, cin: int | None = None, width: int | None = None) -> str:

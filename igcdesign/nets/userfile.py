@@ -6,13 +6,16 @@ Format (YAML shown; the same keys in JSON)::
     resolution: 32          # native input side (default 224)
     classes: 10             # default classes (default 1000)
     in_channels: 3          # default 3
-    stem: {width: 32, k: 3, stride: 1}     # optional dense conv + BN + ReLU
+    stem: {width: 32, k: 3, stride: 1}     # optional conv + BN + ReLU; also groups: g, pool: max|avg
     stages:                 # at least one
-      - block: "igcv1:L=4,M=8"   # any block spec (docs/conventions.md §3)
+      - block: "igcv1:L=4,M=8"   # any block spec (docs/conventions.md §3), without s= (the stage's stride)
         repeats: 2               # default 1
         stride: 1                # stride of the stage's first block (default 1)
         width: 32                # output channels (default: the spec's width)
-        shortcut: false          # identity shortcut where stride 1 and width in = out (default false)
+        shortcut: false          # true: identity where stride 1 and width in = out; projection: also a
+                                 # 1×1 conv with the stride + BN where it changes (default false)
+        norm: block              # block: one BN + ReLU after the block; conv: BN after every conv,
+                                 # ReLU between them and after the block (or its shortcut)
     head: {width: 1280}     # optional 1×1 conv + BN + ReLU before the pool
 
 How `width` and the stage's input width enter the block:
@@ -32,8 +35,10 @@ in the network.
 
 BN and activation: igcv3/mobilenetv2 blocks follow the inverted-bottleneck layout (BN after each
 conv, ReLU6 after the channel-wise conv, and after the expansion for mobilenetv2); every other
-block is followed by one BN and a ReLU (the IGCV1 CIFAR layout). The stride sits on the block's
-first k×k conv (k > 1), or on its first conv when all are 1×1.
+block is followed by one BN and a ReLU (the IGCV1 CIFAR layout), or with ``norm: conv`` by a BN
+after every conv and a ReLU between the convs and after the block (after the addition when it
+has a shortcut, as ResNet). The stride sits on the block's first k×k conv (k > 1), or on its
+first conv when all are 1×1; the stem's pool is 3×3 with stride 2 and padding 1.
 """
 
 from __future__ import annotations
@@ -43,14 +48,17 @@ from typing import Any
 
 from igcdesign.errors import SpecError, shown
 from igcdesign.families import get_family
-from igcdesign.nets.model import Network, Segment, Stage, Unit, conv_unit, note, split_at_convs, widen_first_conv, with_stride
+from igcdesign.nets.model import (Network, Pool, Segment, Stage, Unit, conv_unit, note, split_at_convs, widen_first_conv,
+                                  with_stride)
 from igcdesign.families.block import Block
+from igcdesign.nets.residual import projection
 from igcdesign.nets.values import MAX_BLOCKS
 from igcdesign.spec import parse_int, split_spec
 
 SUFFIXES = (".yaml", ".yml", ".json")
 TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "head")
-STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut")
+STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm")
+STEM_POOLS = ("max", "avg")
 MAX_VALUE = 1 << 24
 MAX_REPEATS = 1 << 12
 MAX_BYTES = 1 << 18  # a stage file is a few KB; 256 KiB holds thousands of stage lines
@@ -216,13 +224,18 @@ def load_network(text: str) -> Network:
     in_channels = cin = _int(doc.get("in_channels", 3), f"{where}: in_channels")
     stages: list[Stage] = []
     if "stem" in doc:
-        stem = _mapping(doc["stem"], f"{where}: stem", ("width", "k", "stride"))
+        stem = _mapping(doc["stem"], f"{where}: stem", ("width", "k", "stride", "groups", "pool"))
         if "width" not in stem:
             raise SpecError(f"{where}: stem needs a width")
         width = _int(stem["width"], f"{where}: stem width")
         k = _odd_kernel(stem.get("k", 3), f"{where}: stem k")
         stride = _int(stem.get("stride", 1), f"{where}: stem stride", high=64)
-        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, "relu"),)))
+        groups = _int(stem.get("groups", 1), f"{where}: stem groups")
+        pool = stem.get("pool")
+        if pool is not None and pool not in STEM_POOLS:
+            raise SpecError(f"{where}: stem pool must be max or avg")
+        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, "relu", groups=groups,
+                                               pool=Pool(pool, 3, 2, 1) if pool else None),)))
         cin = width
     raw_stages = doc.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -274,10 +287,15 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
     stride = _int(raw.get("stride", 1), f"{what} stride", high=64)
     width = _int(raw["width"], f"{what} width") if "width" in raw else None
     shortcut = raw.get("shortcut", False)
-    if not isinstance(shortcut, bool):
-        raise SpecError(f"{what} shortcut must be true or false")
+    if shortcut not in (True, False, "projection"):
+        raise SpecError(f"{what} shortcut must be true, false or projection")
+    norm = raw.get("norm", "block")
+    if norm not in ("block", "conv"):
+        raise SpecError(f"{what} norm must be block or conv")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
+    if norm == "conv" and family.name in ("igcv3", "mobilenetv2"):
+        raise SpecError(f"{what}: {family.name} blocks already have a BN after every conv (leave norm out)")
     budget = budget or Budget(what)
     units = []
     made: dict[tuple[int, int | None], tuple] = {}  # blocks receiving the same input are built once
@@ -295,14 +313,21 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
                     raise SpecError(f"{block_what}: network kernels must be odd (same padding), got k={conv.k}")
             made[key] = block, chain, sum(1 for layer in chain if hasattr(layer, "cout"))
         block, chain, convs = made[key]
+        if any(getattr(layer, "stride", 1) != 1 for layer in chain):
+            raise SpecError(f"{block_what}: give the stride as the stage's stride, not s= in the block spec")
         budget.take(1, convs)
         s = stride if j == 0 else 1
         chain = with_stride(chain, s)
         cout = [layer for layer in chain if hasattr(layer, "cout")][-1].cout
         widened = family.name not in ("igcv3", "mobilenetv2", "chain")
         unit_note = note(s, cin, cout) if widened else note(s)
-        has_shortcut = shortcut and s == 1 and cin == cout
-        units.append(Unit(f"{label} block {j + 1}", block.spec, _segments(family.name, chain), has_shortcut, unit_note))
+        identity_fits = s == 1 and cin == cout
+        side = projection(cin, cout, s) if shortcut == "projection" and not identity_fits else None
+        segments = _segments(family.name, chain) if norm == "block" else _conv_segments(chain)
+        if side is not None:
+            unit_note = ", ".join(part for part in (unit_note, "projection shortcut") if part)
+        units.append(Unit(f"{label} block {j + 1}", block.spec, segments, bool(shortcut) and identity_fits, unit_note,
+                          side=side, act="relu" if norm == "conv" else None))
         cin = cout
         width = cout if width is None else width
     return Stage(label, tuple(units))
@@ -357,6 +382,12 @@ def _block(family, items: dict[str, str], cin: int, width: int | None, what: str
             items["C"] = str(width)
     block = family.block(family.parse(items))
     return block, widen_first_conv(block.chain, cin, what)
+
+
+def _conv_segments(chain: tuple) -> tuple[Segment, ...]:
+    """BN after every conv, ReLU between the convs (the unit adds one after the block)."""
+    pieces = split_at_convs(chain)
+    return tuple(Segment(piece, True, "relu" if i < len(pieces) - 1 else None) for i, piece in enumerate(pieces))
 
 
 def _segments(family: str, chain: tuple) -> tuple[Segment, ...]:

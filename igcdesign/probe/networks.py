@@ -1,9 +1,10 @@
 """A network (:mod:`igcdesign.nets`) as an ``nn.Module``: the chain modules of every segment, plus
-stem, head, BN/ReLU(6), identity shortcuts, global pool and classifier. Imports torch.
+stem, head, BN/ReLU(6), shortcuts (identity, projection, pool), splits and concats, pools, global
+pool and classifier. Imports torch.
 
 The module's parameter count equals :func:`igcdesign.nets.count_net` under the same ``bn`` and
 ``fc`` options: with ``bn=False`` no BatchNorm is built at all, with ``fc=False`` the module ends
-at the pooled features. Shortcuts are identity additions (no parameters).
+at the pooled features.
 """
 
 from __future__ import annotations
@@ -34,14 +35,68 @@ class Residual(nn.Module):
         return x + self.body(x)
 
 
-def unit_module(unit: Unit, bn: bool, impl: str = "plain") -> nn.Module:
-    """The unit's segments in order: chain module (BN after it when on), then its activation."""
+def pool_module(pool) -> nn.Module:
+    """The torch pool of a :class:`~igcdesign.nets.model.Pool` (average pools count the padding)."""
+    if pool.kind == "max":
+        return nn.MaxPool2d(pool.k, pool.stride, pool.padding, ceil_mode=pool.ceil_mode)
+    return nn.AvgPool2d(pool.k, pool.stride, pool.padding, ceil_mode=pool.ceil_mode)
+
+
+def segments_module(segments, bn: bool, impl: str, inplace: bool) -> nn.Sequential:
+    """Segments in order: chain module (BN after it when on), then its activation."""
     layers: list[nn.Module] = []
-    for segment in unit.segments:
+    for segment in segments:
         layers.append(build(segment.layers, impl, bn=bn and segment.bn))
         if segment.act is not None:
-            layers.append(ACTIVATIONS[segment.act](inplace=not unit.shortcut))
-    body = nn.Sequential(*layers)
+            layers.append(ACTIVATIONS[segment.act](inplace=inplace))
+    return nn.Sequential(*layers)
+
+
+class JoinedUnit(nn.Module):
+    """A unit whose second path joins its body: identity, projection or pool shortcut, added or
+    concatenated; a channel split (first half identity, body on the second half); then the
+    permutations after the join, an activation and a pool, as the Unit describes."""
+
+    def __init__(self, unit: Unit, bn: bool, impl: str):
+        super().__init__()
+        self.body = segments_module(unit.segments, bn, impl, inplace=False)
+        side: list[nn.Module] = []
+        if unit.side is not None:
+            if unit.side.segments:
+                side.append(segments_module(unit.side.segments, bn, impl, inplace=False))
+            if unit.side.pool is not None:
+                side.append(pool_module(unit.side.pool))
+        self.side = nn.Sequential(*side)  # empty: the identity
+        self.split = unit.split
+        self.concat = unit.merge == "concat"
+        self.side_first = unit.side_first
+        self.after = build(unit.after, "plain") if unit.after else nn.Identity()
+        self.act = ACTIVATIONS[unit.act]() if unit.act else nn.Identity()
+        self.pool = pool_module(unit.pool) if unit.pool else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.split:
+            other, x = torch.chunk(x, 2, dim=1)
+        else:
+            other = self.side(x)
+        y = self.body(x)
+        if self.concat:
+            y = torch.cat((other, y) if self.side_first else (y, other), dim=1)
+        else:
+            y = y + other
+        return self.pool(self.act(self.after(y)))
+
+
+def unit_module(unit: Unit, bn: bool, impl: str = "plain") -> nn.Module:
+    """The unit as a module: its segments in order (an identity shortcut around them when it has
+    one), or a :class:`JoinedUnit` when a second path, a join activation or a pool is described."""
+    if unit.side is not None or unit.split or unit.after or unit.act or unit.pool:
+        if not unit.joined:  # a plain body with a trailing activation or pool
+            tail = [ACTIVATIONS[unit.act]()] if unit.act else []
+            tail += [pool_module(unit.pool)] if unit.pool else []
+            return nn.Sequential(segments_module(unit.segments, bn, impl, inplace=True), *tail)
+        return JoinedUnit(unit, bn, impl)
+    body = segments_module(unit.segments, bn, impl, inplace=not unit.shortcut)
     return Residual(body) if unit.shortcut else body
 
 
