@@ -8,7 +8,7 @@ from igcdesign.commands._options import JSON_OPTION
 
 
 def check(
-    spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s (grammar: docs/conventions.md)."),
+    spec: str = typer.Argument(..., help="Block spec, e.g. igcv2:K=1x4x4x4 or chain:W=24/144/24,G=2/2,P=s, or a unit spec such as shufflenetv2-unit:C=116 (grammar: docs/conventions.md)."),
     perm_file: str = typer.Option(
         None, "--perm-file", metavar="FILE",
         help="JSON list of index lists, one per gap between convs (output j = input perm[j]); replaces the spec's permutations. A regular file of at most 48 MiB.",
@@ -24,6 +24,10 @@ def check(
     matrix needs more than 2^24 non-zero entries (distinct connected path profiles, about 1 GB)
     or more than 2^28 path terms at one conv. A spec has at most 16,384 characters and 1,024 convs.
     """
+    from igcdesign.nets.unitspecs import is_unit_spec
+
+    if is_unit_spec(spec):
+        _check_unit(spec, perm_file, json_)
     from igcdesign.connectivity import analyze
 
     result = analyze(spec, perm_file=perm_file)
@@ -36,6 +40,25 @@ def check(
 
         render_check(result)
     raise typer.Exit(result.exit_code)
+
+
+def _check_unit(spec: str, perm_file: str | None, json_: bool) -> None:
+    """A unit with a second path, a split or a concat (igcdesign.nets.unitspecs): its verdict
+    from the unit's path counts; exits like a block's check."""
+    from igcdesign.errors import IGCError
+    from igcdesign.nets.unitcheck import check_unit, render_unit_check
+    from igcdesign.nets.unitspecs import parse_unit
+
+    if perm_file is not None:
+        raise IGCError("--perm-file replaces the gaps of a block's chain; a unit spec has none to replace")
+    doc = check_unit(*parse_unit(spec))
+    if json_:
+        from igcdesign.output import emit_json
+
+        emit_json(doc)
+    else:
+        render_unit_check(doc)
+    raise typer.Exit(0 if doc["verdict"] in ("strict", "relaxed") else 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ MAX_FLOOR_BATCH = 1 << 16
 
 
 def count(
-    spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3 (grammar: docs/conventions.md)."),
+    spec: str = typer.Argument(..., help="Block spec, e.g. igcv1:L=4,M=8,k=3,s=2, or a unit spec such as shufflenetv2-unit:C=116 (grammar: docs/conventions.md)."),
     hw: int = HW_OPTION,
     batch: int = int_option(1, "--batch", help="Batch size for the floor (the roofline time on this machine's profile).", high=1 << 16),
     threads: Optional[int] = int_option(None, "--threads", help="Profile to use for the floor: calibrated with N threads (default: torch's).", high=MAX_THREADS),
@@ -35,6 +35,11 @@ def count(
         raise IGCError(f"--threads must be between 1 and 1024, got {threads}")
     if dtype not in DTYPE_BYTES:
         raise IGCError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got '{shown(dtype)}'")
+    from igcdesign.nets.unitspecs import is_unit_spec
+
+    if is_unit_spec(spec):
+        _count_unit(spec, hw, json_)
+        return
     block = parse_block(spec)
     result = count_block(block, hw)
     lookup = find_default_profile("cpu", threads, dtype)
@@ -49,6 +54,26 @@ def count(
         from igcdesign.machine_render import floor_note
 
         floor_note(f"no floor: {lookup.message}")
+
+
+def _count_unit(spec: str, hw: int, json_: bool) -> None:
+    """A unit with a second path, a split or a concat (igcdesign.nets.unitspecs), both paths
+    layer by layer; no floor (the profile prices chains)."""
+    from igcdesign.nets.unitcheck import count_unit_spec
+    from igcdesign.nets.unitspecs import parse_unit
+
+    result = count_unit_spec(*parse_unit(spec), hw)
+    note = "no floor for a unit spec (the floor prices a block's chain)"
+    if json_:
+        from igcdesign.output import emit_json
+
+        emit_json({**result.as_dict(), "floor": None, "floor_note": note})
+        return
+    from igcdesign.machine_render import floor_note
+    from igcdesign.render import render_count
+
+    render_count(result)
+    floor_note(note)
 
 
 def register(app: typer.Typer) -> None:

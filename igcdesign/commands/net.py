@@ -11,6 +11,7 @@ from igcdesign.commands._options import JSON_OPTION, MAX_HW, MIN_TIME_OPTION, RO
 NETSPEC_HELP = (
     "Network spec: igcv1-cifar:L=4,M=8,D=20 | regular-cifar:C=16,D=20 | dwsep-cifar:C=35,D=20 | "
     "igcv2-cifar:C=64,K=8/16/32,D=20 | igcv3-imagenet:G1=2,G2=2[,alpha=,t=] | mobilenetv2[:alpha=,t=] | "
+    "resnet18 | resnet50 | resnext50_32x4d | shufflenet_v1[:g=3] | shufflenet_v2[:w=1.0] | "
     "a .yaml/.json stage file. Several: side by side, ratios to the first. "
     "Bounds: D ≤ 4,097; at most 4,096 blocks and 65,536 convs in a network; a stage file is a regular "
     "file of at most 256 KiB with at most 256 stages, 4,096 repeats each, and 65,536 values once YAML "

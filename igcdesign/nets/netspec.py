@@ -8,6 +8,9 @@
 | ``igcv2-cifar:C=64,K=8/16/32,D=20`` | IGCV2 paper's IGC-V2 CIFAR network |
 | ``igcv3-imagenet:G1=2,G2=2`` | official IGCV3-D (alpha=, t= optional) |
 | ``mobilenetv2`` | torchvision's MobileNetV2 1.0 (alpha=, t= optional) |
+| ``resnet18``, ``resnet50``, ``resnext50_32x4d`` | pytorchcv's ResNet-18, ResNet-50, ResNeXt-50 32×4d |
+| ``shufflenet_v1:g=3`` | pytorchcv's ShuffleNet V1 1× (g = 1, 2, 3, 4, 8) |
+| ``shufflenet_v2:w=1.0`` | pytorchcv's ShuffleNet V2 (w = 0.5, 1.0, 1.5, 2.0) |
 | ``path/to/net.yaml`` (or .yml, .json) | a user's stage file (see :mod:`igcdesign.nets.userfile`) |
 """
 
@@ -18,11 +21,15 @@ from typing import Callable
 from igcdesign.errors import SpecError, shown
 import igcdesign.nets.cifar as cifar
 import igcdesign.nets.imagenet as imagenet
+import igcdesign.nets.residual as residual
+import igcdesign.nets.shufflenets as shufflenets
 from igcdesign.nets.model import Network
 from igcdesign.spec import split_spec
 
-PRESETS: dict[str, tuple[Callable[[dict[str, str]], Network], str]] = {**cifar.PRESETS, **imagenet.PRESETS}
-PRESET_KEYS: dict[str, tuple[str, ...]] = {**cifar.PRESET_KEYS, **imagenet.PRESET_KEYS}  # the keys each network takes
+PRESETS: dict[str, tuple[Callable[[dict[str, str]], Network], str]] = {
+    **cifar.PRESETS, **imagenet.PRESETS, **residual.PRESETS, **shufflenets.PRESETS}
+PRESET_KEYS: dict[str, tuple[str, ...]] = {  # the keys each network takes
+    **cifar.PRESET_KEYS, **imagenet.PRESET_KEYS, **residual.PRESET_KEYS, **shufflenets.PRESET_KEYS}
 
 
 def parse_net(text: str | Network) -> Network:
