@@ -159,8 +159,8 @@ class Family:
         return True
 
     def display_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        """The configuration as `widest` shows it (no kernel side)."""
-        return {key: value for key, value in config.items() if key != "k"}
+        """The configuration as `widest` shows it (no kernel side, no stride 1)."""
+        return {key: value for key, value in config.items() if key != "k" and not (key == "s" and value == 1)}
 
     # --- widest --------------------------------------------------------------------
     def widest_config(self, budget: int, k: int, options: DesignOptions, accept: Accept) -> dict | None:

@@ -72,7 +72,7 @@ class IGCV3(Family):
 
     def display_config(self, config):
         return {key: value for key, value in config.items()
-                if key != "k" and not (key == "Cout" and value == config["C"])}
+                if key != "k" and not (key == "Cout" and value == config["C"]) and not (key == "s" and value == 1)}
 
     # --- widest: C_out = C, every C the group convs divide --------------------------------
     def _config(self, C: int, k: int, t: int, g1: int, g2: int) -> dict:
