@@ -57,7 +57,8 @@ def test_grouped_stem(tmp_path):
 
 
 @pytest.mark.parametrize("stage,words", [
-    ('{block: "regular:C=8", shortcut: maybe}', "shortcut must be true, false or projection"),
+    ('{block: "regular:C=8", shortcut: maybe}', "shortcut must be true or false, or projection"),
+    ('{block: "regular:C=8", norm: 1}', "norm must be block or conv"),
     ('{block: "regular:C=8", norm: each}', "norm must be block or conv"),
     ('{block: "igcv3:C=8", norm: conv}', "already have a BN after every conv"),
     ('{block: "regular:C=8,s=2"}', "give the stride as the stage's stride"),

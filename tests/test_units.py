@@ -227,7 +227,7 @@ def test_canonical_unit_specs_omit_defaults():
     (("check", "shufflenetv2-unit:C=116,s=3"), "1 or 2"),
     (("check", "shufflenetv2-unit:Cin=58,C=116"), "keeps its width"),
     (("check", "shufflenetv2-unit:C=" + "9" * 30), "too large"),
-    (("check", "shufflenetv2-unit:C=100000"), "at most 8,192"),
+    (("check", "shufflenetv2-unit:C=100000"), "at most 2,048"),
     (("check", "shufflenetv2-unit:C=116,x=1"), "unknown key"),
     (("check", "shufflenetv2-unit"), "needs C"),
     (("check", "shufflenetv1-unit:Cin=480,C=240,g=3,s=2"), "needs C > C_in"),

@@ -22,7 +22,7 @@ from igcdesign.errors import SpecError, shown
 from igcdesign.nets.model import Unit
 from igcdesign.spec import parse_int, split_spec
 
-MAX_UNIT_CHANNELS = 1 << 13  # a unit's path matrix is checked dense: C_out × C_in entries
+MAX_UNIT_CHANNELS = 1 << 11  # a unit's path matrix is exact and dense: C_out × C_in int64 entries (32 MiB at most)
 
 
 def _ints(family: str, items: dict[str, str], required: tuple[str, ...], optional: dict[str, int]) -> dict[str, int]:

@@ -287,10 +287,10 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
     stride = _int(raw.get("stride", 1), f"{what} stride", high=64)
     width = _int(raw["width"], f"{what} width") if "width" in raw else None
     shortcut = raw.get("shortcut", False)
-    if shortcut not in (True, False, "projection"):
-        raise SpecError(f"{what} shortcut must be true, false or projection")
+    if not (isinstance(shortcut, bool) or shortcut == "projection"):  # 1 is not true here
+        raise SpecError(f"{what} shortcut must be true or false, or projection")
     norm = raw.get("norm", "block")
-    if norm not in ("block", "conv"):
+    if not isinstance(norm, str) or norm not in ("block", "conv"):
         raise SpecError(f"{what} norm must be block or conv")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
