@@ -39,20 +39,32 @@ def examples(text: str) -> list[Example]:
 
 
 def run(command: str) -> tuple[int, str]:
-    """Exit code and stdout of one example, run as the README shows it."""
+    """Exit code and stdout of one example, run as the README shows it; `igcdesign A && igcdesign
+    B` runs both in the same scratch directory (B sees A's files) and shows both outputs."""
     from typer.testing import CliRunner
 
     from igcdesign.cli import app
 
-    args = shlex.split(command)[1:]
+    words = shlex.split(command)
+    commands = [[]]
+    for word in words:
+        if word == "&&":
+            commands.append([])
+        else:
+            commands[-1].append(word)
     previous = os.getcwd()
+    code, output = 0, ""
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         try:
-            result = CliRunner(env={"COLUMNS": "80", "TERM": "dumb", "IGCDESIGN_CACHE_DIR": scratch}).invoke(app, args, prog_name="igcdesign")
+            for args in commands:
+                result = CliRunner(env={"COLUMNS": "80", "TERM": "dumb", "IGCDESIGN_CACHE_DIR": scratch}).invoke(app, args[1:], prog_name="igcdesign")
+                code, output = result.exit_code, output + result.stdout
+                if code:
+                    break
         finally:
             os.chdir(previous)
-    return result.exit_code, result.stdout
+    return code, output
 
 
 def render(text: str) -> str:
