@@ -138,6 +138,7 @@ def seed_steps(hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH
                                            (64, 64, 64), (256, 256, 256), (1024, 1024, 1024),
                                            (64, 64, 4), (128, 128, 16)],
         ("conv", 3, False, False, True): [(96, 96, 96), (384, 384, 384), (64, 64, 8)],
+        ("conv", 5, False, False, False): [(32, 32, 1), (128, 128, 1), (64, 64, 64), (384, 384, 384)],
         ("conv", 3, False, True, False): [(64, 64, 2), (64, 64, 8), (256, 256, 8), (256, 256, 32), (512, 512, 64)],
         ("conv", 1, False, False, False): [(64, 64, 1), (256, 256, 1), (64, 64, 8)],
         ("conv", 1, False, False, True): [(64, 64, 8), (256, 256, 16)],
