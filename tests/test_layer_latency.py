@@ -65,3 +65,15 @@ def test_the_seeding_grid_covers_every_kind_of_step_the_families_run():
         for plan in PLANS:
             for planned in plan_steps(parse_block(spec).chain, plan, 8, 1):
                 assert planned.step.kind in kinds, (spec, plan, planned.step.key)
+
+
+def test_rounds_keep_the_least_disturbed_measurement(tmp_path, monkeypatch):
+    times = iter([3.0, 5.0, 2.0, 7.0, 4.0, 1.0])  # two steps, three rounds, round after round
+    monkeypatch.setattr(layer_latency, "time_step", lambda step, **kw: next(times))
+    from igcdesign.latency.steps import Step
+
+    steps = [Step("matmul", 8, 8, 2, 1, 1, 4, 1, False, False), Step("shuffle", 8, 8, 2, 1, 1, 4, 1, False, False)]
+    new = layer_latency.measure_steps(steps, store(tmp_path), rounds=3)
+    assert new == {steps[0].key: 2.0, steps[1].key: 1.0}
+    with pytest.raises(IGCError, match="rounds"):
+        layer_latency.measure_steps(steps, store(tmp_path), rounds=0)

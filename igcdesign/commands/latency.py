@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.commands._options import JSON_OPTION, MAX_THREADS, MIN_TIME_OPTION, int_option
+from igcdesign.commands._options import JSON_OPTION, MAX_ROUNDS, MAX_THREADS, MIN_TIME_OPTION, int_option
 from igcdesign.validate import MAX_HW
 
 MAX_SPECS = 256
@@ -29,6 +29,7 @@ def latency(
     measure_layers: bool = typer.Option(False, "--measure-layers", help="First measure the specs' layer shapes the profile lacks, into it."),
     measure: bool = typer.Option(False, "--measure", help="Also time each block (fast: tuned plan) and show the prediction's error."),
     min_time: float = MIN_TIME_OPTION,
+    rounds: int = int_option(1, "--rounds", help="With --seed, --measure-layers or --measure: measure N times, keep the least disturbed.", high=MAX_ROUNDS),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Predict each block's latency on this machine from its profile's layer table: predicted_ms,
@@ -57,9 +58,10 @@ def latency(
 
         store = ProfileStore(profile, path)
         if seed:
-            seed_grid(store, progress=progress("latency --seed"))
+            seed_grid(store, rounds=rounds, progress=progress("latency --seed"))
         if measure_layers and blocks:
-            measure_missing(blocks, hw=hw, batch=batch, impl=impl, store=store, progress=progress("latency --measure-layers"))
+            measure_missing(blocks, hw=hw, batch=batch, impl=impl, store=store, rounds=rounds,
+                            progress=progress("latency --measure-layers"))
         profile = store.profile
     from igcdesign.latency import accuracy_dict, accuracy_text, predict
 
@@ -67,7 +69,7 @@ def latency(
     for block in blocks:
         prediction = predict(block, hw=hw, batch=batch, impl=impl, profile=profile)
         rows.append({"spec": block.spec, **prediction.as_dict()})
-    measured = _measure(blocks, rows, hw, batch, impl, profile, min_time, progress) if measure and blocks else None
+    measured = _measure(blocks, rows, hw, batch, impl, profile, min_time, rounds, progress) if measure and blocks else None
     document = {
         "profile": profile.fingerprint.describe(), "profile_path": str(path) if path else None,
         "hw": hw, "batch": batch, "impl": impl, "layer_shapes": len(profile.layer_latency_ms),
@@ -121,7 +123,7 @@ def _progress(quiet: bool):
     return make
 
 
-def _measure(blocks, rows, hw, batch, impl, profile, min_time, progress):
+def _measure(blocks, rows, hw, batch, impl, profile, min_time, rounds, progress):
     """Time every block (probe's machinery, no baseline) on the profile's threads; add measured_ms
     and error = predicted / measured − 1 to the rows; the run's context."""
     from igcdesign.probe import require_torch
@@ -130,7 +132,7 @@ def _measure(blocks, rows, hw, batch, impl, profile, min_time, progress):
     from igcdesign.probe.measure import ProbeSettings, context, probe
 
     settings = ProbeSettings(hw=hw, batches=(batch,), threads=profile.fingerprint.threads, dtype=profile.fingerprint.dtype,
-                             min_time=min_time, impls=(impl,))
+                             min_time=min_time, rounds=rounds, impls=(impl,))
     document = probe([block.spec for block in blocks], settings, baseline=None, progress=progress("latency --measure"))
     by_spec = {row["spec"]: row for row in document["results"]}
     for row in rows:

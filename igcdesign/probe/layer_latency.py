@@ -73,16 +73,19 @@ def time_step(step: Step, *, threads: int, dtype: str = "float32", min_time: flo
     return time_module(module, x, device="cpu", threads=threads, min_time=min_time).latency_ms
 
 
-def measure_steps(steps: Iterable[Step], store, *, min_time: float = MISSING_MIN_TIME,
+def measure_steps(steps: Iterable[Step], store, *, min_time: float = MISSING_MIN_TIME, rounds: int = 1,
                   progress: Progress | None = None, save_every: int = 50) -> dict[str, float]:
-    """Measure every step whose key the store's profile lacks (each once), add them to its layer
-    table and save it (every `save_every` steps and at the end, so an interrupted run keeps what
-    it measured); the new entries, key → ms."""
+    """Measure every step whose key the store's profile lacks (each once per round; with several
+    rounds, run one after the other, the least disturbed one is kept: the lowest median), add them
+    to its layer table and save it (every `save_every` steps and at the end, so that an
+    interrupted run keeps what it measured); the new entries, key → ms."""
     profile = store.profile
     if profile is None:
         raise IGCError("no machine profile to store layer latencies in; run `igcdesign calibrate` first")
     if not profile.fingerprint.device.startswith("cpu"):
         raise IGCError("layer latencies are measured on the CPU only (this profile is for another device)")
+    if not 1 <= rounds <= 100:
+        raise IGCError(f"rounds must be between 1 and 100, got {rounds}")
     todo: dict[str, Step] = {}
     for step in steps:
         if step.key not in profile.layer_latency_ms:
@@ -98,28 +101,31 @@ def measure_steps(steps: Iterable[Step], store, *, min_time: float = MISSING_MIN
         current = store.profile
         store.save(replace(current, layer_latency_ms={**current.layer_latency_ms, **new}))
 
-    for i, (key, step) in enumerate(todo.items()):
-        if progress:
-            progress(i, len(todo), key)
-        new[key] = time_step(step, threads=threads, dtype=dtype, min_time=min_time)
-        if save_every and (i + 1) % save_every == 0:
-            save()
+    total = len(todo) * rounds
+    for r in range(rounds):
+        for i, (key, step) in enumerate(todo.items()):
+            if progress:
+                progress(r * len(todo) + i, total, key)
+            ms = time_step(step, threads=threads, dtype=dtype, min_time=min_time)
+            new[key] = min(ms, new.get(key, ms))
+            if save_every and (i + 1) % save_every == 0:
+                save()
     if progress:
-        progress(len(todo), len(todo), "done")
+        progress(total, total, "done")
     if new:
         save()
     return new
 
 
 def measure_missing(blocks: Sequence[Any], *, hw: int, batch: int, impl: str = "fast", store,
-                    min_time: float = MISSING_MIN_TIME, progress: Progress | None = None) -> dict[str, float]:
+                    min_time: float = MISSING_MIN_TIME, rounds: int = 1, progress: Progress | None = None) -> dict[str, float]:
     """Measure each distinct step shape that predicting `blocks` (specs or Blocks) at this map
     side and batch needs and the profile in `store` (a :class:`~igcdesign.profile.ProfileStore`)
     lacks; save them into it. The new entries, key → ms."""
     from igcdesign.latency import steps_of
 
     steps = [step for block in blocks for step in steps_of(block, hw=hw, batch=batch, impl=impl)]
-    return measure_steps(steps, store, min_time=min_time, progress=progress)
+    return measure_steps(steps, store, min_time=min_time, rounds=rounds, progress=progress)
 
 
 # --- the seeding grid ------------------------------------------------------------------------
@@ -177,6 +183,7 @@ def _shuffle_groups(width: int, groups: int) -> int:
 
 
 def seed(store, *, hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH,
-         min_time: float = SEED_MIN_TIME, progress: Progress | None = None) -> dict[str, float]:
-    """Measure the seeding grid's shapes the profile lacks; the new entries (key → ms)."""
-    return measure_steps(seed_steps(hws, batches), store, min_time=min_time, progress=progress)
+         min_time: float = SEED_MIN_TIME, rounds: int = 1, progress: Progress | None = None) -> dict[str, float]:
+    """Measure the seeding grid's shapes the profile lacks (`rounds` times, keeping the least
+    disturbed); the new entries (key → ms)."""
+    return measure_steps(seed_steps(hws, batches), store, min_time=min_time, rounds=rounds, progress=progress)
