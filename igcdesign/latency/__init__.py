@@ -145,6 +145,10 @@ def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
     chain = as_block(block).chain
     profile = profile if profile is not None else default_profile()
     model = layer_model(profile)
+    memo = (chain, hw, batch, impl)
+    found = model.predictions.get(memo)
+    if found is not None:
+        return found
     best = None
     plans_ms = {}
     for plan in plans_of(impl):
@@ -155,16 +159,25 @@ def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
         if best is None or total < best[0]:
             best = (total, plan, layers)
     total, plan, layers = best
-    return Prediction(
+    result = Prediction(
         predicted_ms=total, floor_ms=sum(layer.floor_ms for layer in layers), layers=layers,
         accuracy=profile.latency_accuracy, impl=impl, plan=plan, hw=hw, batch=batch, plans_ms=plans_ms,
     )
+    if len(model.predictions) > 200_000:
+        model.predictions.clear()
+    model.predictions[memo] = result
+    return result
 
 
 def _costed(model: LayerModel, planned: PlannedStep, batch: int, profile: Profile) -> LayerPrediction:
-    floor_s = chain_floor_s(planned.layers, batch, profile, model.dtype)
-    estimate = model.estimate(planned.step, floor_s)
-    return LayerPrediction(planned.name, planned.step.key, estimate.predicted_s * 1e3, floor_s * 1e3, estimate.source)
+    memo = (planned.step, planned.layers, planned.name)
+    found = model.layers.get(memo)
+    if found is None:
+        floor_s = chain_floor_s(planned.layers, batch, profile, model.dtype)
+        estimate = model.estimate(planned.step, floor_s)
+        found = LayerPrediction(planned.name, planned.step.key, estimate.predicted_s * 1e3, floor_s * 1e3, estimate.source)
+        model.layers[memo] = found
+    return found
 
 
 def predict_total(blocks: Iterable[Any], *, hw: int = 32, batch: int = 1, impl: str = "fast",

@@ -77,6 +77,9 @@ class LayerModel:
             self.by_kind.setdefault(step.kind, []).append(point)
             self.by_op.setdefault(step.op, []).append(point)
         self._ratios: dict[Step, tuple[float, str]] = {}
+        self._arrays: dict[Any, tuple] = {}
+        self.layers: dict[tuple, Any] = {}  # what igcdesign.latency memoises: per step, per block
+        self.predictions: dict[tuple, Any] = {}
 
     def ratio(self, step: Step) -> tuple[float, str]:
         """(predicted seconds / the step's work floor, source) for a step."""
@@ -87,13 +90,32 @@ class LayerModel:
         if ms is not None:
             found = (ms * 1e-3 / work_floor_s(step, self.profile, self.dtype), "measured")
         else:
+            group = step.kind if step.kind in self.by_kind else step.op
             points = self.by_kind.get(step.kind) or self.by_op.get(step.op)
             if points:
-                found = (math.exp(interpolate(points, step.features, self.neighbours)), "interpolated")
+                found = (math.exp(self._nearest(group, points, step.features)), "interpolated")
             else:
                 found = (1.0, "floor")
         self._ratios[step] = found
         return found
+
+    def _nearest(self, group: Any, points: list[tuple[tuple[float, ...], float]], where: tuple[float, ...]) -> float:
+        """:func:`interpolate`, vectorised over the group's points (built once per group)."""
+        import numpy as np
+
+        arrays = self._arrays.get(group)
+        if arrays is None:
+            arrays = self._arrays[group] = (np.array([f for f, _ in points], dtype=float),
+                                             np.array([v for _, v in points], dtype=float))
+        features, values = arrays
+        distance2 = ((features - np.asarray(where, dtype=float)) ** 2).sum(axis=1)
+        k = min(self.neighbours, len(values))
+        nearest = np.argpartition(distance2, k - 1)[:k] if k < len(values) else np.arange(len(values))
+        d2 = distance2[nearest]
+        if (d2 == 0).any():
+            return float(values[nearest][d2 == 0][0])
+        weights = 1 / d2
+        return float((weights * values[nearest]).sum() / weights.sum())
 
     def estimate(self, step: Step, floor_s: float) -> StepEstimate:
         """The step's prediction (seconds), never below `floor_s`, the floor of the layers it runs."""

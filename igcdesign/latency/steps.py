@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 from igcdesign.errors import IGCError
@@ -54,7 +55,7 @@ class Step:
     cl_out: bool
     shuffle: int = 0
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The step's name in the layer table: every field, e.g.
         'conv ci64 co64 g4 k3 s1 hw32 b1 nchw>nhwc sh0'."""
