@@ -108,27 +108,38 @@ def draw(n: int, rng: random.Random, profile, table: set[str]) -> list[dict]:
 
 
 def measure(cases: list[dict], min_time: float, threads: int, label: str, rounds: int = 1) -> list[float]:
-    """Measured ms of each case, grouped by map side (one probe run each, as `probe` runs them)."""
-    from igcdesign.probe.measure import ProbeSettings, probe
+    """Measured ms of each case: the fast module, its plan chosen by igcdesign.probe.tune, timed
+    as the layer table was timed (igcdesign.probe.layer_latency.time_call: blocked_autorange's
+    median, by CPU time with one thread); `rounds` rounds over all cases, the lowest kept."""
+    import time
 
-    out: dict[int, float] = {}
-    by_hw: dict[int, list[int]] = {}
-    for i, case in enumerate(cases):
-        by_hw.setdefault(case["hw"], []).append(i)
-    done = 0
-    for hw, indices in sorted(by_hw.items()):
-        for batch in BATCHES:
-            mine = [i for i in indices if cases[i]["batch"] == batch]
-            if not mine:
-                continue
-            settings = ProbeSettings(hw=hw, batches=(batch,), threads=threads, min_time=min_time, rounds=rounds)
-            rows = probe([cases[i]["spec"] for i in mine], settings, baseline=None)["results"]
-            for i, row in zip(mine, rows):
-                out[i] = row["latency_ms"]
-                cases[i].setdefault("plans", "/".join(row["plans"] or []))
-            done += len(mine)
-            sys.stderr.write(f"{label}: {done}/{len(cases)} measured\n")
-    return [out[i] for i in range(len(cases))]
+    import torch
+
+    from igcdesign.probe.layer_latency import time_call, uses_cpu_clock
+    from igcdesign.probe.targets import resolve_target
+    from igcdesign.probe.tune import choose_plan, time_plans
+    from igcdesign.probe.fast import fast_module
+
+    cpu = uses_cpu_clock(threads)
+    clock = time.process_time if cpu else time.perf_counter
+
+    def timer(modules, x, budget_s):
+        return time_plans(modules, x, budget_s=budget_s, clock=clock)
+
+    torch.set_num_threads(threads)
+    best: list[float] = [float("inf")] * len(cases)
+    for r in range(rounds):
+        for i, case in enumerate(cases):
+            target = resolve_target(case["spec"], case["hw"])
+            chain = parse_block(case["spec"]).chain
+            x = torch.randn(case["batch"], *target.input_shape)
+            if "plans" not in case:  # the tuner's choice, by the same clock, once per case
+                case["plans"], _ = choose_plan(chain, x, timer=timer)
+            module = fast_module(chain, plan=case["plans"]).eval()
+            best[i] = min(best[i], time_call(module, x, threads=threads, min_time=min_time, cpu_clock=cpu))
+            if (i + 1) % 16 == 0 or i + 1 == len(cases):
+                sys.stderr.write(f"{label}: round {r + 1}/{rounds}, {i + 1}/{len(cases)} measured\n")
+    return best
 
 
 def ranks(values: list[float]) -> list[float]:

@@ -2,7 +2,7 @@
 
 Each :class:`~igcdesign.latency.steps.Step` is built as the very step a fast module runs
 (:mod:`igcdesign.probe.fast`'s ``ConvStep``, ``MatmulStep``, ``ShuffleStep``, ``IndexStep``) on
-a random input of its shape and layout, and timed by :func:`igcdesign.probe.timing.time_module`
+a random input of its shape and layout, and timed as :func:`igcdesign.probe.timing.time_module` times
 (blocked_autorange, median) under the profile's threads and dtype. The median milliseconds are
 stored in the profile's ``layer_latency_ms`` under the step's key, and saved.
 
@@ -10,10 +10,14 @@ stored in the profile's ``layer_latency_ms`` under the step's key, and saved.
 :func:`seed` measures :func:`seed_steps`, a modest grid of shapes (every kind of step the
 families produce, channels per group 1–64, widths 16–1024, map sides 8–56, batch 1 and 8), so
 that predictions for unmeasured shapes have neighbours (``igcdesign latency --seed``).
+
+A profile of one thread is timed by the process's CPU time (:func:`time_call`): the table then
+holds what each layer takes with a core to itself even on a shared, loaded machine.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -59,10 +63,38 @@ def step_elements(step: Step) -> int:
     return step.batch * (step.cin * step.hw * step.hw + step.cout * out * out)
 
 
+def time_call(module, x, *, threads: int, min_time: float, cpu_clock: bool) -> float:
+    """Median milliseconds of module(x) over blocked_autorange's blocks, after a warm-up, under
+    inference_mode with `threads` intra-op threads. `cpu_clock`: time by the process's CPU
+    time (time.process_time) instead of the wall clock: with one thread that is the time the
+    call takes when it has a core to itself, which a loaded machine's wall clock is not (there it
+    measures the share of the cores the process got)."""
+    import torch
+    from torch.utils.benchmark import Timer
+
+    from igcdesign.probe.timing import warm_up
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.inference_mode():
+            warm_up(module, x, "cpu", min_time=0.01)
+            extra = {"timer": time.process_time} if cpu_clock else {}
+            timer = Timer(stmt="module(x)", globals={"module": module, "x": x}, num_threads=threads, **extra)
+            return float(timer.blocked_autorange(min_run_time=min_time).median) * 1e3
+    finally:
+        torch.set_num_threads(previous)
+
+
+def uses_cpu_clock(threads: int) -> bool:
+    """Layer tables of one-thread profiles are timed by CPU time (see :func:`time_call`); with
+    more threads the process's CPU time adds the threads up, so the wall clock is used."""
+    return threads == 1
+
+
 def time_step(step: Step, *, threads: int, dtype: str = "float32", min_time: float = MISSING_MIN_TIME) -> float:
     """Median milliseconds of one call of the step (its module on its input)."""
     from igcdesign.probe.device import torch_dtype
-    from igcdesign.probe.timing import time_module
 
     if step_elements(step) > MAX_STEP_ELEMENTS:
         raise IGCError(f"step {step.key} has {step_elements(step):,} elements, more than the "
@@ -70,7 +102,7 @@ def time_step(step: Step, *, threads: int, dtype: str = "float32", min_time: flo
     kind = torch_dtype(dtype)
     module = step_module(step).to(kind).eval()
     x = step_input(step, kind)
-    return time_module(module, x, device="cpu", threads=threads, min_time=min_time).latency_ms
+    return time_call(module, x, threads=threads, min_time=min_time, cpu_clock=uses_cpu_clock(threads))
 
 
 def measure_steps(steps: Iterable[Step], store, *, min_time: float = MISSING_MIN_TIME, rounds: int = 1,
