@@ -142,6 +142,31 @@ def measure(cases: list[dict], min_time: float, threads: int, label: str, rounds
     return best
 
 
+def cpu_clock(fn, min_time: float) -> float:
+    """calibrate's clock, by the process's CPU time: seconds per call of fn, at least twice and
+    `min_time` CPU seconds (the layer table of a one-thread profile is timed by this clock)."""
+    import time
+
+    calls, start = 0, time.process_time()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.process_time() - start
+        if calls >= 2 and elapsed >= min_time:
+            return elapsed / calls
+
+
+def recalibrate_by_cpu_time(profile):
+    """The profile with its floor figures measured again by CPU time (its layer table kept), so
+    that floors and layer latencies are measured by one clock on a loaded machine."""
+    from igcdesign.probe.calibrate import calibrate
+
+    fresh = calibrate("cpu", profile.fingerprint.threads, profile.fingerprint.dtype, clock=cpu_clock)
+    figures = ("copy_bytes_per_s", "triad_bytes_per_s", "matmul_macs_per_s", "conv_macs_per_s", "call_s", "spread",
+               "load_average", "sizes", "created")
+    return replace(profile, **{name: getattr(fresh, name) for name in figures})
+
+
 def ranks(values: list[float]) -> list[float]:
     """Ranks 1..n, ties sharing their mean rank."""
     order = sorted(range(len(values)), key=values.__getitem__)
@@ -202,6 +227,8 @@ def main() -> None:
     parser.add_argument("--rng", type=int, default=12)
     parser.add_argument("--threads", type=int, default=None, help="use the profile calibrated with N threads")
     parser.add_argument("--rounds", type=int, default=2, help="grid shapes and blocks: rounds, the least disturbed kept")
+    parser.add_argument("--wall-floor", action="store_true",
+                        help="keep the profile's floor figures (default with one thread: measure them again by CPU time)")
     parser.add_argument("--out", default=str(ROOT / "reports" / "latency_model_cpu.md"))
     args = parser.parse_args()
     if not 100 <= args.blocks <= 2000 or not 0 <= args.repeat <= args.blocks:
@@ -212,6 +239,13 @@ def main() -> None:
     path = profile_path(profile.fingerprint)
     store = ProfileStore(profile, path)
     load_start = load()
+    from igcdesign.probe.layer_latency import uses_cpu_clock
+
+    cpu_floor = uses_cpu_clock(profile.fingerprint.threads) and not args.wall_floor
+    if cpu_floor:
+        sys.stderr.write("calibrating the floor by CPU time\n")
+        store.save(recalibrate_by_cpu_time(profile))
+        profile = store.profile
     started = dt.datetime.now(dt.timezone.utc)
     if args.seed or not profile.layer_latency_ms:
         grid = seed_steps()
@@ -273,12 +307,17 @@ def main() -> None:
         + (f" --threads {args.threads}" if args.threads else "") + f"` on {started:%Y-%m-%d %H:%M} UTC.",
         f"Machine: {profile.fingerprint.describe()}; {os.cpu_count()} CPUs; load average {load_start} at the start, "
         f"{load_mid} after the seeding, {load_end} at the end (other work shared the cores).",
+        f"Floor figures: {profile.peak / 1e9:.1f} GMAC/s peak, {profile.bandwidth / 1e9:.2f} GB/s, "
+        f"{profile.call_s * 1e6:.1f} µs per call, "
+        + ("measured again by CPU time in this run (the layers are timed by CPU time: one thread)." if cpu_floor
+           else "from `igcdesign calibrate` (wall clock)."),
         f"Layer table: {len(table)} shapes, all from the seeding grid"
         + (f" (measured in {seed_s:.0f} s in this run)" if seed_s is not None else "")
         + "; no step of any block below (under any plan) is in it, so every prediction is interpolated.",
         "",
-        "Error = predicted / measured − 1; MAPE = mean |error|; measured = the fast module with its tuned plan, "
-        "median of blocked_autorange (as `igcdesign probe`).",
+        "Error = predicted / measured − 1; MAPE = mean |error|; measured = the fast module with the plan "
+        "igcdesign.probe.tune picks, median of blocked_autorange, by the clock the layer table used "
+        "(CPU time with one thread, igcdesign.probe.layer_latency.time_call); the lowest of the rounds.",
         "",
         "## Overall",
         "",
