@@ -164,3 +164,21 @@ def test_never_below_the_floor(table, L, M, hw, batch, impl):
         for layer in result.layers:
             assert layer.predicted_ms >= layer.floor_ms and math.isfinite(layer.predicted_ms)
         assert result.predicted_ms >= result.floor_ms * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("spec", ["regular:C=16,s=2", "dwsep:C=16,s=2", "igcv3:C=16,t=2,s=2", "igcv1:L=2,M=4,s=3",
+                                  "chain:W=8/8/8,G=2/4,k=3/1,s=2/1,P=s"])
+def test_a_strided_block_is_costed_at_each_layers_output_map(spec):
+    from igcdesign.floor import walk_floor
+    from igcdesign.layers import layer_sides
+
+    p = profile()
+    chain = parse_block(spec).chain
+    expected = walk_floor(((layer, out * out) for layer, _, out in layer_sides(chain, 15)), p, batch=2).floor_ms
+    for impl in ("fast", "plain"):
+        assert predict(spec, hw=15, batch=2, impl=impl, profile=p).floor_ms == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_stride_larger_than_the_map_is_refused():
+    with pytest.raises(IGCError, match="stride"):
+        predict("regular:C=16,s=4", hw=2, profile=profile())

@@ -13,7 +13,8 @@ SPECS = [
     "regular:C=64", "regular:C=16,k=5", "dwsep:C=64", "igcv1:L=4,M=8", "igcv1:L=2,M=16,k=5", "igcv2:K=1x8x8",
     "igcv2:K=4x4x4", "igcv3:C=24", "igcv3:C=32,t=4,G1=4,G2=8", "mobilenetv2:C=24,t=6", "shufflenetv1:C=240,g=3",
     "chain:W=24/144/144/24,G=2/144/2,k=1/3/1,P=s", "chain:W=8/8/8,G=2/4,k=1/1,P=1.0.3.2.5.4.7.6",
-    "chain:W=16/16/16,G=4/4,k=3/3,P=4,tail=s",
+    "chain:W=16/16/16,G=4/4,k=3/3,P=4,tail=s", "igcv3:C=16,t=2,s=2", "regular:C=16,s=2", "dwsep:C=16,s=2",
+    "igcv1:L=2,M=4,s=2", "chain:W=8/8/8,G=2/4,k=1/1,s=2/1,P=s",
 ]
 
 

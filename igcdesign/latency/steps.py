@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any, Sequence
 
 from igcdesign.errors import IGCError
-from igcdesign.layers import GroupConv, Permute
+from igcdesign.layers import GroupConv, Permute, conv_out_side
 
 PLANS = ("cl+mm", "mm", "cl", "conv")  # igcdesign.probe.fast.PLANS, in the same order
 OPS = ("conv", "matmul", "shuffle", "permute")
@@ -116,15 +116,6 @@ def check_step(step: Step) -> Step:
     return step
 
 
-def conv_out_side(hw: int, k: int, stride: int) -> int:
-    """The output side of a k×k conv at `stride` on an hw×hw map, padded as the probe's modules
-    pad (k//2 for odd k; 'same' for even k at stride 1, (k − 1)//2 otherwise)."""
-    if k % 2 == 0 and stride == 1:
-        return hw
-    pad = k // 2 if k % 2 else (k - 1) // 2
-    return max(1, (hw + 2 * pad - k) // stride + 1)
-
-
 @dataclass(frozen=True)
 class PlannedStep:
     """A step and the chain layers it runs (a conv and the shuffle it reads, or one permutation),
@@ -184,6 +175,8 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
         groups, k, stride = _int(layer.groups, "groups"), _int(layer.k, "k"), _int(layer.stride, "stride")
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
+        if stride > side:
+            raise IGCError(f"{layer.name}: stride {stride} is larger than its {side}×{side} input map")
         pointwise = k == 1 and stride == 1
         if use_mm and pointwise and (groups > 1 or not channels_last):
             step = Step("matmul", cin, cout, groups, 1, 1, side, batch, actual, False, pending)

@@ -22,7 +22,8 @@ from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
 from igcdesign.errors import IGCError
-from igcdesign.latency.steps import Step, conv_out_side
+from igcdesign.latency.steps import Step
+from igcdesign.layers import conv_out_side
 
 Progress = Callable[[int, int, str], None]
 SEED_MIN_TIME = 0.02  # seconds of timed calls per shape in the seeding grid
