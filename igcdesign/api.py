@@ -53,10 +53,18 @@ def parse(spec: "str | Block") -> "Block":
 
 
 def count(spec: "str | Block", hw: int = 32) -> "BlockCount":
-    """What ``igcdesign count`` reports: ``.params``, ``.mult_adds``, ``.mem_access`` (integers, on an
-    hw×hw output map) and ``.layers`` (one dict per layer of the chain)."""
+    """What ``igcdesign count`` reports: ``.params``, ``.mult_adds``, ``.mem_access`` (integers; the
+    block entered at an hw×hw input map, each layer at its own output map, ``.hw_out`` the last)
+    and ``.layers`` (one dict per layer of the chain). Unit specs (``shufflenetv2-unit:C=116``,
+    docs/conventions.md) are counted over both their paths."""
     from igcdesign.counting import count_block
+    from igcdesign.nets.unitspecs import is_unit_spec
 
+    if is_unit_spec(spec):
+        from igcdesign.nets.unitcheck import count_unit_spec
+        from igcdesign.nets.unitspecs import parse_unit
+
+        return count_unit_spec(*parse_unit(spec), hw)
     return count_block(parse(spec), hw)
 
 

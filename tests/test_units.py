@@ -256,3 +256,11 @@ def test_every_network_unit_has_a_verdict():
             seen.add(key)
             doc = check_unit(unit.name, unit)
             assert doc["verdict"] in ("sparse", "redundant", "relaxed", "strict")
+
+
+def test_the_library_counts_unit_specs():
+    import igcdesign
+
+    counted = igcdesign.count("shufflenetv2-unit:C=116", hw=28)
+    assert counted.params == 58 * 58 * 2 + 58 * 9 and counted.hw_out == 28 and counted.width_out == 116
+    assert igcdesign.count("igcv1:L=4,M=8,s=2", hw=15).hw_out == 8
