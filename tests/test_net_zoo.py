@@ -30,6 +30,8 @@ PRESETS = [
     ("shufflenet_v1:g=3", "shufflenet", "shufflenet_g3_w1", None),
     ("shufflenet_v1:g=8", "shufflenet", "shufflenet_g8_w1", None),
     ("shufflenet_v2:w=1.0", "shufflenetv2", "shufflenetv2_w1", 2_278_604),
+    ("shufflenet_v2:w=0.5", "shufflenetv2", "shufflenetv2_wd2", None),
+    ("shufflenet_v2:w=1.5", "shufflenetv2", "shufflenetv2_w3d2", None),
 ]
 
 

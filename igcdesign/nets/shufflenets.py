@@ -8,10 +8,11 @@
   The first unit of each stage down-samples: its channel-wise conv has stride 2, its last conv
   gives C − C_in channels, concatenated after a 3×3 average pool (stride 2, padding 1) of the
   input (the conv's channels first), then ReLU.
-- ``shufflenet_v2:w=1.0`` (w one of 0.5, 1.0, 1.5, 2.0; pytorchcv ``shufflenetv2_w1`` and kin):
-  stem 3×3 conv 3 → 24 stride 2, BN, ReLU, 3×3 max pool stride 2 (no padding, ceil mode); three
-  stages of 4, 8, 4 units, widths ⌊116·w⌋, ⌊232·w⌋, ⌊464·w⌋; head 1×1 conv → 1024 (⌊1024·w⌋ for
-  w = 2), BN, ReLU. A unit splits its C channels in halves: the first half passes unchanged, the
+- ``shufflenet_v2:w=1.0`` (w one of 0.5, 1.0, 1.5, 2.0; pytorchcv ``shufflenetv2_wd2``, ``_w1``,
+  ``_w3d2``, ``_w2``, whose width scales are 12/29, 1, 44/29, 61/29): stem 3×3 conv 3 → 24 stride
+  2, BN, ReLU, 3×3 max pool stride 2 (no padding, ceil mode); three stages of 4, 8, 4 units,
+  widths ⌊116·scale⌋, ⌊232·scale⌋, ⌊464·scale⌋ (48, 116, 176, 244 first); head 1×1 conv → 1024
+  (⌊1024·scale⌋ where the scale is above 1.5, as pytorchcv: 1553 and 2153), BN, ReLU. A unit splits its C channels in halves: the first half passes unchanged, the
   second goes through 1×1 conv, BN, ReLU, 3×3 channel-wise conv, BN, 1×1 conv, BN, ReLU; the
   halves are concatenated (identity first) and shuffled with 2 groups. The first unit of each
   stage reads all C_in channels on two paths, a 3×3 channel-wise conv with stride 2, BN, 1×1 conv
@@ -35,7 +36,9 @@ STEM = 24
 REPEATS = (4, 8, 4)
 V1_WIDTHS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}  # the first stage's width per g (the paper's Table 1)
 V2_WIDTHS = (116, 232, 464)
-V2_MULTIPLIERS = (Fraction(1, 2), Fraction(1), Fraction(3, 2), Fraction(2))
+# w → pytorchcv's width_scale (shufflenetv2_wd2, _w1, _w3d2, _w2): the paper's 48, 116, 176, 244
+V2_SCALES = {Fraction(1, 2): Fraction(12, 29), Fraction(1): Fraction(1), Fraction(3, 2): Fraction(44, 29),
+             Fraction(2): Fraction(61, 29)}
 V2_HEAD = 1024
 
 
@@ -108,18 +111,19 @@ def shufflenet_v1(items: dict[str, str]) -> Network:
 def shufflenet_v2(items: dict[str, str]) -> Network:
     check_keys(items, ("w",), "shufflenet_v2")
     w = parse_alpha(items["w"], "shufflenet_v2 w") if "w" in items else Fraction(1)
-    if w not in V2_MULTIPLIERS:
+    if w not in V2_SCALES:
         raise SpecError(f"shufflenet_v2 w: one of 0.5, 1.0, 1.5, 2.0, got {items['w']}")
+    scale = V2_SCALES[w]
     stages = [Stage("stem", (conv_unit("stem", 3, STEM, 3, 2, "relu", pool=Pool("max", 3, 2, 0, ceil_mode=True)),))]
     cin = STEM
     for i, n in enumerate(REPEATS):
-        width = floor(V2_WIDTHS[i] * w)
+        width = floor(V2_WIDTHS[i] * scale)
         units = []
         for j in range(n):
             units.append(shufflenet_v2_unit(f"stage {i + 1} unit {j + 1}", cin, width, j == 0))
             cin = width
         stages.append(Stage(f"stage {i + 1}", tuple(units)))
-    head = floor(V2_HEAD * w) if w > Fraction(3, 2) else V2_HEAD
+    head = floor(V2_HEAD * scale) if scale > Fraction(3, 2) else V2_HEAD  # pytorchcv: 1553 at w = 1.5
     stages.append(Stage("head", (conv_unit("head conv", cin, head, 1, 1, "relu"),)))
     text = format_alpha(w)
     return Network(f"shufflenet_v2:w={text}", "shufflenetv2", tuple(stages), RESOLUTION, CLASSES)
