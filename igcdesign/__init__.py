@@ -18,6 +18,8 @@ neither torch, pandas, matplotlib nor sympy):
 - ``module(spec, bn=False, relu=False)`` → a torch ``nn.Module`` (scriptable, traceable, exportable);
 - ``predict_latency(spec, hw=32, batch=1)`` → ``.predicted_ms``, ``.floor_ms``, ``.layers``, ``.accuracy``
   on this machine's profile (no torch).
+- ``inspect(model, input=(1, 3, 224, 224))`` → a torch model's blocks as chain specs (``inspect --json``);
+- ``igcify(model, family="auto", input=…)`` → a copy of a torch model with IGC blocks for its dense convs.
 
 Errors are :class:`IGCError` (bad values) and its subclass :class:`SpecError` (bad specs), with
 the one-line message the CLI prints. The README's "As a library" section shows each in use.
@@ -33,7 +35,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "parse": "igcdesign.api", "count": "igcdesign.api", "widest": "igcdesign.api", "check": "igcdesign.api",
     "table": "igcdesign.api", "space": "igcdesign.api", "net": "igcdesign.api", "derive": "igcdesign.api",
-    "module": "igcdesign.api", "predict_latency": "igcdesign.api", "Block": "igcdesign.families.block", "IGCError": "igcdesign.errors",
+    "module": "igcdesign.api", "predict_latency": "igcdesign.api", "inspect": "igcdesign.api", "igcify": "igcdesign.api", "Block": "igcdesign.families.block", "IGCError": "igcdesign.errors",
     "SpecError": "igcdesign.errors",
 }
 __all__ = list(_EXPORTS)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for annotations only
     from igcdesign.search import WidestResult
 
 __all__ = ["parse", "count", "widest", "check", "table", "space", "net", "derive", "module", "predict_latency",
-           "TableResult", "SpaceResult"]
+           "inspect", "igcify", "TableResult", "SpaceResult"]
 
 
 def _budget(budget: int | float | str, what: str = "budget") -> int:
@@ -276,3 +276,43 @@ def predict_latency(spec: "str | Block", hw: int = 32, batch: int = 1, impl: str
     if profile is not None and not isinstance(profile, Profile):
         profile = read_profile(profile)
     return predict(parse(spec), hw=hw, batch=batch, impl=impl, profile=profile)
+
+
+def inspect(model, input: Sequence[int] = (1, 3, 224, 224), *, bn: bool = False) -> dict:
+    """What ``igcdesign inspect`` reports of a torch ``nn.Module``, as its --json document: ``items``
+    (blocks with ``spec``, ``params``, ``mult_adds``, ``mem_access``, ``verdict``; lone
+    permutations; FC layers; convs outside the grammar), ``totals``, ``not_followed``. Imports torch."""
+    from igcdesign.probe import require_torch
+    from igcdesign.probe.inspect.options import check_memory, parse_input
+
+    shape = parse_input("x".join(str(int(s)) for s in input))
+    check_memory(shape)
+    require_torch()
+    from igcdesign.probe.inspect.report import inspect_model
+
+    return inspect_model(model, shape, bn=bn, source=type(model).__name__)
+
+
+def igcify(model, family: str = "auto", *, input: Sequence[int] = (1, 3, 224, 224), max_params: str = "same",
+           by: str = "width", pointwise: bool = False):
+    """A copy of `model` with every dense k×k conv (and 1×1 with `pointwise`) replaced by the IGC
+    block of the same widths and stride with at most its weights (``igcdesign igcify``): `family`
+    'igcv1', 'igcv2', 'igcv3' or 'auto'; `by` 'width' or 'latency' (needs a machine profile). The
+    model is traced on an input of shape `input`. Imports torch."""
+    from igcdesign.probe import require_torch
+    from igcdesign.probe.igcify_options import check_options
+    from igcdesign.probe.inspect.options import check_memory, parse_input
+
+    check_options(family, max_params, by)
+    shape = parse_input("x".join(str(int(s)) for s in input))
+    check_memory(shape)
+    require_torch()
+    from igcdesign.probe.igcify import igcify_model
+
+    profile = None
+    if str(by).strip().lower() == "latency":
+        from igcdesign.profile import find_default_profile
+
+        profile = find_default_profile("cpu", None, "float32").profile
+    return igcify_model(model, shape, family=family, max_params=max_params, by=by, pointwise=pointwise,
+                        profile=profile).model

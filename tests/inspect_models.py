@@ -227,3 +227,29 @@ def raises():
 
 def not_a_module():
     return [1, 2, 3]
+
+
+class SmallResNet(nn.Module):
+    """Dense 3×3 convs (one with a bias, one strided), a 1×1 projection shortcut and an FC: what
+    igcify replaces."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn(3, 16, 3)
+        self.a = conv_bn(16, 16, 3)
+        self.b = nn.Conv2d(16, 16, 3, padding=1, bias=True)
+        self.down = conv_bn(16, 32, 3, 2)
+        self.proj = conv_bn(16, 32, 1, 2, act=None)
+        self.c = nn.Conv2d(32, 32, 3, padding=0)  # padding 0: the map shrinks, kept
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = torch.relu(self.b(self.a(x)) + x)
+        x = self.down(x) + self.proj(x)
+        x = self.c(x)
+        return self.fc(x.mean((2, 3)))
+
+
+def small_resnet():
+    return SmallResNet()

@@ -200,12 +200,19 @@ def build_report(model: nn.Module, seg: Segmentation, *, bn: bool, source: str, 
     }
 
 
-def inspect_model(model: nn.Module, shape: tuple[int, ...], *, bn: bool = False, source: str = "",
-                  program: Any = None) -> dict[str, Any]:
-    """Trace `model` on an input of `shape` and report its blocks (the `inspect --json` document)."""
+def traced_report(model: nn.Module, shape: tuple[int, ...], *, bn: bool = False, source: str = "",
+                  program: Any = None):
+    """(the `inspect --json` document of `model` on an input of `shape`, the Traced graph)."""
     from igcdesign.probe.inspect.segment import segment
     from igcdesign.probe.inspect.trace import trace
 
     traced = trace(model, shape, program)
     seg = segment(traced.gm)
-    return build_report(model, seg, bn=bn, source=source, shape=shape, tracer=traced.tracer, note=traced.note)
+    doc = build_report(model, seg, bn=bn, source=source, shape=shape, tracer=traced.tracer, note=traced.note)
+    return doc, traced
+
+
+def inspect_model(model: nn.Module, shape: tuple[int, ...], *, bn: bool = False, source: str = "",
+                  program: Any = None) -> dict[str, Any]:
+    """Trace `model` on an input of `shape` and report its blocks (the `inspect --json` document)."""
+    return traced_report(model, shape, bn=bn, source=source, program=program)[0]

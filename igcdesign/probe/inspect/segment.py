@@ -271,7 +271,7 @@ class Segmenter:
         inside = set(region) | {source}
         if not self._constants(region, inside, interp):
             return None
-        index = torch.arange(_prod(shape), dtype=torch.int64).view(shape)
+        index = torch.arange(_prod(shape), dtype=torch.int32 if _prod(shape) < 1 << 31 else torch.int64).view(shape)
         interp.env[source] = index
         values: dict[fx.Node, Any] = {}
         try:
@@ -282,13 +282,14 @@ class Segmenter:
             self.result.problems.append(f"shape-only ops after {source.name} did not run on channel indices ({type(e).__name__})")
             return None
         best = None
-        for n in region:
+        for n in reversed(region):  # the last cut that is a permutation: checked from the end
             value = values[n]
-            if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
+            if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape or not self._is_cut(n, source, inside):
                 continue
             perm = _channel_permutation(index, value)
-            if perm is not None and self._is_cut(n, source, inside):
+            if perm is not None:
                 best = (n, perm)
+                break
         if best is None:
             return None
         exit_node, perm = best
@@ -396,9 +397,11 @@ def _channel_permutation(index: torch.Tensor, value: torch.Tensor) -> tuple[int,
         return None
     first = value.reshape(n, c, -1)[0, :, 0]
     perm = (first // per) % c
-    if not torch.equal(torch.sort(perm).values, torch.arange(c)):
+    if not torch.equal(torch.sort(perm).values, torch.arange(c, dtype=perm.dtype)):
         return None
-    if not torch.equal(value, index.index_select(1, perm)):
+    # value[b, j, s] must be index[b, perm[j], s] = (b·c + perm[j])·per + s everywhere
+    expected = (torch.arange(n, dtype=index.dtype).view(n, 1, 1) * c + perm.view(1, c, 1)) * per
+    if not torch.equal(value.reshape(n, c, per) - expected, torch.arange(per, dtype=index.dtype).view(1, 1, per).expand(n, c, per)):
         return None
     return tuple(int(v) for v in perm)
 

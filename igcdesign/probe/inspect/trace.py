@@ -92,6 +92,24 @@ def _propagate(gm: fx.GraphModule, shape: tuple[int, ...]) -> str:
     return "real"
 
 
+class _Tracer(fx.Tracer):
+    """fx's tracer, with igcdesign's own channel shuffle kept whole (a shape-only leaf: its
+    channels-last branch is Python control flow that fx cannot trace into)."""
+
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        from igcdesign.probe.modules import ChannelShuffle
+
+        return isinstance(m, ChannelShuffle) or super().is_leaf_module(m, qualname)
+
+
+def symbolic_trace(model: nn.Module) -> fx.GraphModule:
+    """torch.fx.symbolic_trace with :class:`_Tracer`."""
+    tracer = _Tracer()
+    graph = tracer.trace(model)
+    name = model.__class__.__name__ if isinstance(model, nn.Module) else model.__name__
+    return fx.GraphModule(tracer.root, graph, name)
+
+
 def trace(model: nn.Module, shape: tuple[int, ...], program: Any = None) -> Traced:
     """The traced graph of `model` on an input of `shape` (`program`: the ExportedProgram it was
     loaded from, traced as it is); IGCError when neither fx nor export can follow it."""
@@ -99,7 +117,7 @@ def trace(model: nn.Module, shape: tuple[int, ...], program: Any = None) -> Trac
     if program is None:
         try:
             with user_code("torch.fx", quiet=True):
-                gm = fx.symbolic_trace(model)
+                gm = symbolic_trace(model)
             return Traced(gm, "torch.fx", None, _propagate(gm, shape))
         except IGCError as e:
             note = str(e)
