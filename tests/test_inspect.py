@@ -194,3 +194,15 @@ def test_igcdesign_help_does_not_import_torch():
 def test_json_is_one_document(cli):
     result = cli("inspect", f"{MODELS}:resnext_like", "--input", "1x3x32x32", "--json")
     json.loads(result.stdout)
+
+
+def test_library_inspect_is_the_command_document(cli):
+    import igcdesign
+
+    model = models.igcv3_like().eval()
+    doc = igcdesign.inspect(model, input=SMALL)
+    command = inspect_json(cli, "igcv3_like")
+    assert [r["spec"] for r in blocks(doc)] == [r["spec"] for r in blocks(command)]
+    assert doc["totals"] == command["totals"]
+    with pytest.raises(igcdesign.IGCError, match="--input"):
+        igcdesign.inspect(model, input=(1, 3, 0, 4))
