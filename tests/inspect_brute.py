@@ -21,7 +21,8 @@ class _Stop(Exception):
     pass
 
 
-def _linearised(model: nn.Module) -> nn.Module:
+def linearised(model: nn.Module) -> nn.Module:
+    """A float64 copy with conv weights 1, biases 0, BN the identity and activations removed."""
     model = copy.deepcopy(model).double().eval()
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
@@ -38,8 +39,8 @@ def _linearised(model: nn.Module) -> nn.Module:
 
 
 def block_paths(model: nn.Module, first: str, last: str, cin: int, input_shape) -> torch.Tensor:
-    """p[o, i]: paths from input channel i of conv `first` to output channel o of conv `last`."""
-    model = _linearised(model)
+    """p[o, i]: paths from input channel i of conv `first` to output channel o of conv `last`
+    (`model` as :func:`linearised` made it)."""
     modules = dict(model.named_modules())
     captured = {}
 
@@ -50,13 +51,15 @@ def block_paths(model: nn.Module, first: str, last: str, cin: int, input_shape) 
         captured["out"] = output
         raise _Stop
 
-    modules[first].register_forward_pre_hook(feed)
-    modules[last].register_forward_hook(take)
+    handles = [modules[first].register_forward_pre_hook(feed), modules[last].register_forward_hook(take)]
     try:
         with torch.no_grad():
             model(torch.zeros(input_shape, dtype=torch.float64))
     except _Stop:
         pass
+    finally:
+        for handle in handles:
+            handle.remove()
     out = captured["out"]
     return out[:, :, out.shape[2] // 2, out.shape[3] // 2].T.round().long()
 

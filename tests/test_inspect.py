@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import inspect_models as models  # noqa: E402
-from inspect_brute import block_paths, bn_params, closed_form_mult_adds, verdict  # noqa: E402
+from inspect_brute import block_paths, bn_params, closed_form_mult_adds, linearised, verdict  # noqa: E402
 
 MODELS = Path(models.__file__)
 SMALL = (1, 3, 32, 32)
@@ -37,9 +37,10 @@ def check_against_peers(cli, doc, model, shape=SMALL, brute_shape=None):
     assert doc["totals"]["model_params"] == own
     assert doc["totals"]["mult_adds"] == closed_form_mult_adds(model, shape)
     seen = set()
+    ones = linearised(model)
     for row in blocks(doc):
         cin = int(row["spec"].split("W=")[1].split("/")[0].split(",")[0])
-        paths = block_paths(model, row["convs"][0], row["convs"][-1], cin, brute_shape or shape)
+        paths = block_paths(ones, row["convs"][0], row["convs"][-1], cin, brute_shape or shape)
         assert verdict(paths) == row["verdict"], row["spec"]
         assert (int(paths.min()), int(paths.max())) == (row["paths_min"], row["paths_max"]), row["spec"]
         if (row["spec"], row["hw"]) in seen:
@@ -58,8 +59,12 @@ def check_against_peers(cli, doc, model, shape=SMALL, brute_shape=None):
 def test_blocks_match_brute_force_and_totals_match_the_model(cli, name):
     doc = inspect_json(cli, name)
     check_against_peers(cli, doc, getattr(models, name)().eval())
-    with_bn = inspect_json(cli, name, "--bn")
-    assert with_bn["totals"]["params"] == sum(p.numel() for p in getattr(models, name)().parameters())
+
+
+def test_bn_flag_counts_bn(cli):
+    with_bn = inspect_json(cli, "mobilenet_v2_like", "--bn")
+    assert with_bn["totals"]["params"] == sum(p.numel() for p in models.mobilenet_v2_like().parameters())
+    assert all(row["bn_params"] > 0 for row in blocks(with_bn))
 
 
 def test_shufflenet_v1_unit_is_one_block_with_its_shuffle(cli):
@@ -206,3 +211,60 @@ def test_library_inspect_is_the_command_document(cli):
     assert doc["totals"] == command["totals"]
     with pytest.raises(igcdesign.IGCError, match="--input"):
         igcdesign.inspect(model, input=(1, 3, 0, 4))
+
+
+class _PermutedPair(torch.nn.Module):
+    """Two group convs with a permutation between them, written as a reshape/permute/reshape
+    (a shuffle) or as an index_select, drawn by hypothesis."""
+
+    def __init__(self, c, g1, g2, perm, shuffle):
+        super().__init__()
+        self.a = torch.nn.Conv2d(c, c, 3, padding=1, groups=g1, bias=False)
+        self.b = torch.nn.Conv2d(c, c, 1, groups=g2, bias=False)
+        self.shuffle = shuffle
+        self.register_buffer("perm", torch.tensor(perm))
+
+    def forward(self, x):
+        x = self.a(x)
+        if self.shuffle:
+            n, c, h, w = x.shape
+            x = x.reshape(n, self.shuffle, c // self.shuffle, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
+        else:
+            x = x.index_select(1, self.perm)
+        return self.b(x)
+
+
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def permuted_pairs(draw):
+    c = draw(st.sampled_from([4, 6, 8, 12]))
+    g1, g2 = draw(st.sampled_from(_divisors(c))), draw(st.sampled_from(_divisors(c)))
+    shuffle = draw(st.sampled_from([0] + [d for d in _divisors(c) if 1 < d < c]))
+    perm = draw(st.permutations(range(c)))
+    return c, g1, g2, list(perm), shuffle
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=permuted_pairs())
+def test_any_permutation_is_recovered_and_judged_as_brute_force(case):
+    import igcdesign
+    from igcdesign.layers import shuffle_index_map
+
+    c, g1, g2, perm, shuffle = case
+    model = _PermutedPair(c, g1, g2, perm, shuffle).eval()
+    doc = igcdesign.inspect(model, input=(1, c, 6, 6))
+    (row,) = blocks(doc)
+    block = igcdesign.parse(row["spec"])
+    permutes = [layer for layer in block.chain if layer.kind == "permute"]
+    want = shuffle_index_map(c, shuffle) if shuffle else perm
+    got = permutes[0].index_map() if permutes else list(range(c))
+    assert got == list(want)
+    paths = block_paths(linearised(model), "a", "b", c, (1, c, 6, 6))
+    assert (verdict(paths), int(paths.min()), int(paths.max())) == (row["verdict"], row["paths_min"], row["paths_max"])
