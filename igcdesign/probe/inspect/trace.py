@@ -15,8 +15,8 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from igcdesign.errors import IGCError, shown
-from igcdesign.probe.inspect.source import _reason, user_code
+from igcdesign.errors import IGCError
+from igcdesign.probe.inspect.source import user_code
 
 SHAPE = "igc_shape"  # node.meta key: the result's shape (a tensor result)
 VALUE = "igc_value"  # node.meta key: the result with tensors replaced by their shapes (any result)
@@ -38,12 +38,14 @@ class TensorShape(tuple):
 
 
 def _described(value: Any) -> Any:
+    """A node's result as kept in its meta: tensors as their TensorShape, sizes as tuples of
+    ints, containers element by element, anything else as it is."""
     if isinstance(value, torch.Tensor):
         return TensorShape(int(s) for s in value.shape)
     if isinstance(value, torch.Size):
         return tuple(int(s) for s in value)
     if isinstance(value, (list, tuple)):
-        return type(value)(_described(v) for v in value) if not isinstance(value, torch.Size) else tuple(value)
+        return type(value)(_described(v) for v in value)
     return value
 
 
@@ -132,9 +134,3 @@ def trace(model: nn.Module, shape: tuple[int, ...], program: Any = None) -> Trac
         raise IGCError(f"cannot trace the model: torch.export gave a {type(gm).__name__}, not a graph")
     return Traced(gm, "torch.export", note, _propagate(gm, shape))
 
-
-def reason(e: BaseException) -> str:
-    return _reason(e)
-
-
-__all__ = ["SHAPE", "VALUE", "TensorShape", "Traced", "trace", "shown"]
