@@ -82,7 +82,7 @@ def _why_not(module: nn.Module, info, pointwise: bool) -> str | None:
         return f"already grouped ({info.groups} groups)"
     k, s = info.kernel[0], info.stride[0]
     if k == 1 and not pointwise:
-        return "1×1 (replaced with pointwise=True / --1x1)"
+        return "1×1 (--1x1, or pointwise=True, replaces it too)"
     if module.padding_mode != "zeros":
         return f"padding mode {module.padding_mode}"
     want = conv_padding(k, s)
