@@ -31,7 +31,8 @@ def render_profile(document: dict[str, Any]) -> None:
     print_table(table, out)
     loads = [x for x in document.get("load_average", []) if x is not None]
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
-    out.print(f"{load}spread = (max − min) / median over {document['sizes'].get('repeats')} repeats", markup=False)
+    out.print(f"{load}each figure the best of {document['sizes'].get('repeats')} repeats (highest rate, least call time); "
+              "spread = (max − min) / median over them", markup=False)
     out.print(f"profile written to {home_relative(document['path'])}", markup=False, soft_wrap=True)
 
 

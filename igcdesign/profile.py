@@ -89,7 +89,7 @@ class Fingerprint:
 @dataclass(frozen=True)
 class Profile:
     """One calibration. Bandwidths in bytes/s (bytes read + written), throughput in MAC/s,
-    call cost in seconds; `spread` is each figure's relative spread over its repeats
+    call cost in seconds, each the best of its repeats; `spread` is each figure's relative spread over its repeats
     ((max − min) / median); `choices` caches per-shape implementation choices of fast modules."""
 
     fingerprint: Fingerprint

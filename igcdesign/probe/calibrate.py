@@ -1,12 +1,18 @@
 """Calibration: this machine's memory bandwidth, peak dense throughput and call cost, in torch.
 
-Five figures, each the median of a few repeats (their relative spread is kept as the noise):
+Five figures, each the *best* of a few repeats (their relative spread is kept as the noise):
 
 - copy bandwidth: ``b.copy_(a)``, 2 × the buffer's bytes per call;
 - triad bandwidth: ``a = b + s·c`` (one ``torch.add(..., alpha=s, out=a)``), 3 × the bytes;
 - matmul throughput: an n×n by n×n product, n³ multiply-adds;
 - dense conv throughput: a 3×3 conv C → C on a batch of hw×hw maps, C²·9·hw²·batch MACs;
 - the fixed cost of one call: a 1×1 conv on a single element, where the arithmetic is nothing.
+
+A bandwidth or a peak is an upper bound that other work on the machine, a page fault or a
+descheduled thread can only lower, never raise, so the figure kept is the best repeat (the
+highest rate, STREAM's "best rate" convention) and, for the call cost, the least time; a median
+moves with the load of the moment (two medians on one quiet box differed by up to 27 % for the
+dense conv). The spread over the repeats stays in the profile as the measure of noise.
 
 Bandwidth buffers default to 8× the last-level cache (at least 64 MiB, at most 512 MiB and an
 eighth of free memory), so that the figures are those of main memory, not of a cache.
@@ -214,7 +220,7 @@ def calibrate(
     }
     return Profile(
         fingerprint=Fingerprint(device_name(device), str(torch.__version__), threads, dtype),
-        **{name: statistics.median(values) for name, values in figures.items()},
+        **{name: best(name, values) for name, values in figures.items()},
         spread={name: spread(values) for name, values in figures.items()},
         load_average=[load_before, _load()],
         cpu_count=os.cpu_count(),
@@ -223,6 +229,12 @@ def calibrate(
         created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         default_threads=default_threads,
     )
+
+
+def best(name: str, values: list[float]) -> float:
+    """The figure a profile keeps from its repeats: the least time for the call cost, the highest
+    rate for a bandwidth or a throughput (noise only moves either the other way)."""
+    return min(values) if name == "call_s" else max(values)
 
 
 def spread(values: list[float]) -> float:
