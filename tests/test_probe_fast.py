@@ -178,3 +178,45 @@ def test_plan_conv_is_the_plain_kernels():
     assert plan == ["conv 3x3 g=4", "conv 1x1 g=8 via shuffle 4", "shuffle 8"]
     with pytest.raises(IGCError, match="plan"):
         compile_chain(parse_block("igcv1:L=4,M=8").chain, "fastest")
+
+
+@pytest.mark.parametrize("spec, layout, plan, words", [
+    ("igcv1:L=4,M=8", False, "mm+sv", ["conv 3x3 g=4", "matmul g=8 per group via shuffle 4 into shuffle 8"]),
+    ("chain:W=16/32/32,G=4/4,k=3/1,P=i", True, "cl+mm+sv", ["conv 3x3 g=4 channels-last", "matmul g=4 per group on rows"]),
+])
+def test_group_views_absorb_the_shuffle_and_the_permute_back(spec, layout, plan, words):
+    """IGCV1 under 'sv': the interleave is the view the secondary conv reads, the permute-back the
+    view it writes; no step moves data. After a channels-last conv the products run on NHWC rows
+    and leave the map channels-last. Outputs equal the plain module's, with and without autograd."""
+    chain = parse_block(spec).chain
+    steps, plan_words = compile_chain(chain, plan)
+    assert plan_words == words and not any(isinstance(s, ShuffleStep) for s in steps)
+    plain, fast = pair(chain, torch.float64, plan=plan)
+    x = torch.randn(2, chain[0].cin, 5, 6, dtype=torch.float64)
+    with torch.no_grad():
+        got = fast(x)
+        assert torch.allclose(got, plain(x), atol=1e-10, rtol=0)
+        assert got.is_contiguous(memory_format=torch.channels_last) == layout
+    x.requires_grad_(True)
+    (fast(x) ** 2).sum().backward()
+    fast_grads = [w.grad.clone() for w in fast.conv_weights()] + [x.grad.clone()]
+    x.grad = None
+    (plain(x) ** 2).sum().backward()
+    plain_grads = [c.weight.grad for c in plain.convs] + [x.grad]
+    for a, b in zip(fast_grads, plain_grads):
+        assert torch.allclose(a, b, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("plan", ["mm+sv", "cl+mm+sv"])
+def test_group_views_export_trace_and_script(plan):
+    plain, fast = pair(parse_block("igcv1:L=4,M=8").chain, torch.float32, bn_relu=True, plan=plan)
+    x = torch.randn(2, 32, 8, 8)
+    with torch.no_grad():
+        want = plain(x)
+        assert torch.allclose(torch.export.export(fast, (x,)).module()(x), want, atol=1e-5)
+        assert torch.allclose(torch.jit.trace(fast, x)(x), want, atol=1e-5)
+        scripted = torch.jit.script(fast)
+        other = torch.randn(1, 32, 5, 7)
+        assert torch.allclose(scripted(other), plain(other), atol=1e-5)
+    meta = fast_module(parse_block("igcv1:L=4,M=8").chain, plan=plan).to("meta")
+    assert meta(torch.empty(2, 32, 8, 8, device="meta")).device.type == "meta"

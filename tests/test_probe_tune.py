@@ -10,7 +10,8 @@ torch = pytest.importorskip("torch")
 from igcdesign.families import parse_block  # noqa: E402
 from igcdesign.probe.fast import PLANS  # noqa: E402
 from igcdesign.probe.fast import FastChainModule  # noqa: E402
-from igcdesign.probe.tune import chain_key, choose_plan, time_plans, tune_in_place, tuned_module  # noqa: E402
+from igcdesign.probe.fast import compile_chain  # noqa: E402
+from igcdesign.probe.tune import MARGIN, chain_key, choose_plan, distinct_plans, pick, time_plans, tune_in_place, tuned_module  # noqa: E402
 from igcdesign.profile import Fingerprint, Profile, ProfileStore, profile_path, read_profile  # noqa: E402
 
 CHAIN = parse_block("igcv1:L=2,M=4").chain
@@ -27,13 +28,13 @@ def fake_timer(favourite):
     return timer, calls
 
 
-@pytest.mark.parametrize("favourite", PLANS)
+@pytest.mark.parametrize("favourite", distinct_plans(CHAIN))
 def test_the_fastest_plan_is_chosen_and_stored(favourite):
     timer, calls = fake_timer(favourite)
     store = ProfileStore(PROFILE)
     x = torch.randn(2, 8, 4, 4)
     plan, timings = choose_plan(CHAIN, x, store=store, timer=timer)
-    assert plan == favourite and calls == [sorted(PLANS)] and timings[favourite] == 1.0
+    assert plan == favourite and calls == [sorted(distinct_plans(CHAIN))] and timings[favourite] == 1.0
     assert store.profile.choices == {chain_key(CHAIN, 2, 4, False): favourite}
     saved = read_profile(profile_path(PROFILE.fingerprint))  # written to the (test) cache
     assert saved.choices == store.profile.choices
@@ -122,3 +123,40 @@ def test_replan_keeps_weights_and_function():
         want = fast(x)
         for plan in PLANS:
             assert torch.allclose(fast.replan(plan).eval()(x), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec", ["igcv1:L=2,M=4", "igcv2:K=1x4x4x3", "regular:C=8", "dwsep:C=8", "igcv3:C=8,t=2,G1=2,G2=2"])
+def test_plans_with_the_same_steps_are_timed_once(spec):
+    """Every plan compiles to the steps of exactly one distinct plan, and distinct plans differ;
+    a regular conv has nothing to choose (every rule leaves a dense k×k conv as it is)."""
+    chain = parse_block(spec).chain
+    distinct = distinct_plans(chain)
+    words = {plan: tuple(compile_chain(chain, plan)[1]) for plan in PLANS}
+    assert distinct[0] == "conv" and len({words[p] for p in distinct}) == len(distinct)
+    assert {words[p] for p in PLANS} == {words[p] for p in distinct}
+    if spec.startswith("regular"):
+        assert distinct == ["conv"]
+
+
+def test_the_plain_kernels_stay_unless_clearly_beaten():
+    assert pick({"conv": 1.0, "mm": 1.0 - MARGIN / 2}) == "conv"
+    assert pick({"conv": 1.0, "mm": 1.0 - 2 * MARGIN, "cl": 0.99}) == "mm"
+    assert pick({"conv": 1.0, "mm": 1.5}) == "conv"
+    assert pick({"mm": 2.0, "cl": 1.0}) == "cl"
+
+
+def test_time_plans_keeps_the_least_time_of_the_rounds():
+    """A round disturbed by other work (the 100-tick call) does not count: the least time does."""
+    durations = iter([5, 5, 100, 3, 4, 4, 6, 7, 9, 9, 9, 9])  # warm-ups a, b; then rounds a, b, a, b ...
+    now = [0]
+
+    def clock():
+        return now[0]
+
+    class Step(torch.nn.Module):
+        def forward(self, x):
+            now[0] += next(durations)
+            return x
+
+    timings = time_plans({"a": Step(), "b": Step()}, torch.zeros(1), budget_s=1000, rounds=3, clock=clock)
+    assert timings == {"a": 4, "b": 3}

@@ -40,9 +40,11 @@ from igcdesign.probe.modules import _concrete, chain_module, conv_padding
 
 from igcdesign.probe import DEFAULT_IMPL, IMPLEMENTATIONS, parse_impls  # noqa: F401 (torch-free, re-exported)
 
-# Which rules a plan applies: 'cl' grouped k×k convs channels-last, 'mm' 1×1 convs as products.
-PLANS = ("cl+mm", "mm", "cl", "conv")
+# Which rules a plan applies: 'cl' grouped k×k convs channels-last, 'mm' 1×1 convs as products,
+# 'sv' 1×1 group convs as one product per group on strided views where that saves a copy.
+PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv")
 DEFAULT_PLAN = "cl+mm"
+MAX_VIEW_GROUPS = 64  # 'sv' runs one product per group: for many tiny groups one batched product wins
 
 
 def shuffled(x: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
@@ -121,6 +123,69 @@ class MatmulStep(nn.Module):
         return f"{self.cin}→{self.cout}, groups={self.groups}, shuffle_in={self.shuffle}"
 
 
+class GroupViewStep(nn.Module):
+    """A 1×1 stride-1 group conv as one product per group, each reading and writing a strided
+    view, so that neither the shuffle before it nor the permutation after it moves data.
+
+    In a contiguous (NCHW) map group j reads channels ``j·ci …`` (no shuffle) or, through a pending
+    shuffle of ``ci`` groups, channels ``j, j + C/ci, …`` (stride C/ci); it writes channels
+    ``j·co …`` or, absorbing a trailing shuffle of ``groups`` groups (IGCV1's permute-back),
+    channels ``j, j + groups, …``: ``W_j (co, ci) @ X_j (n, ci, h·w)`` with unit stride along h·w.
+    In a channels-last map (no shuffle either side) the contraction runs the other way,
+    ``X_j (n·h·w, ci) @ W_jᵀ`` on rows of the NHWC memory, and the result stays channels-last.
+    Under autograd (``out=`` products have no gradient) the per-group results are stacked instead.
+    """
+
+    def __init__(self, cin: int, cout: int, groups: int, shuffle: int, shuffle_out: int, rows: bool):
+        super().__init__()
+        self.cin = cin
+        self.cout = cout
+        self.groups = groups
+        self.shuffle = shuffle
+        self.shuffle_out = shuffle_out
+        self.rows = rows
+        self.weight = nn.Parameter(torch.empty(cout, cin // groups, 1, 1))
+        nn.init.kaiming_uniform_(self.weight, a=5**0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        hw = h * w
+        g = self.groups
+        ci, co = c // g, self.cout // g
+        weight = self.weight.view(g, co, ci)
+        grad = torch.is_grad_enabled() and (x.requires_grad or self.weight.requires_grad)
+        if self.rows:
+            rows = x.permute(0, 2, 3, 1).reshape(n * hw, c)  # a view of the NHWC memory
+            if grad:
+                parts = [torch.matmul(rows[:, j * ci:(j + 1) * ci], weight[j].t()) for j in range(g)]
+                out = torch.cat(parts, dim=1)
+            else:
+                out = torch.empty((n * hw, self.cout), dtype=x.dtype, device=x.device)
+                for j in range(g):
+                    torch.matmul(rows[:, j * ci:(j + 1) * ci], weight[j].t(), out=out[:, j * co:(j + 1) * co])
+            return out.view(n, h, w, self.cout).permute(0, 3, 1, 2)
+        if self.shuffle > 0:  # group j = channels j, j + c/ci, …
+            source = x.reshape(n, ci, g, hw)
+        else:  # group j = channels j·ci … (j+1)·ci − 1
+            source = x.reshape(n, g, ci, hw).transpose(1, 2)
+        if grad:
+            stacked = torch.stack([torch.matmul(weight[j], source[:, :, j]) for j in range(g)], dim=1 if self.shuffle_out == 0 else 2)
+            return stacked.reshape(n, self.cout, h, w)
+        if self.shuffle_out > 0:  # output channel k·g + j of group j, output k
+            out = torch.empty((n, co, g, hw), dtype=x.dtype, device=x.device)
+            for j in range(g):
+                torch.matmul(weight[j], source[:, :, j], out=out[:, :, j])
+        else:
+            out = torch.empty((n, g, co, hw), dtype=x.dtype, device=x.device)
+            for j in range(g):
+                torch.matmul(weight[j], source[:, :, j], out=out[:, j])
+        return out.view(n, self.cout, h, w)
+
+    def extra_repr(self) -> str:
+        return (f"{self.cin}→{self.cout}, groups={self.groups}, shuffle_in={self.shuffle}, "
+                f"shuffle_out={self.shuffle_out}, rows={self.rows}")
+
+
 class ShuffleStep(nn.Module):
     """A permutation that no product can absorb (the chain's last layer): materialised."""
 
@@ -175,7 +240,7 @@ class FastChainModule(nn.Module):
         for step in self.steps:
             if isinstance(step, ConvStep):
                 found.append(step.conv.weight)
-            elif isinstance(step, MatmulStep):
+            elif isinstance(step, (MatmulStep, GroupViewStep)):
                 found.append(step.weight)
         return found
 
@@ -222,7 +287,8 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
     """
     if plan not in PLANS:
         raise IGCError(f"fast plan must be one of {', '.join(PLANS)}, got '{shown(plan)}'")
-    use_cl, use_mm = "cl" in plan.split("+"), "mm" in plan.split("+")
+    rules = plan.split("+")
+    use_cl, use_mm, use_sv = "cl" in rules, "mm" in rules, "sv" in rules
     steps: list[nn.Module] = []
     plan: list[str] = []
     pending = 0  # shuffle groups waiting for the next step to read through
@@ -230,6 +296,14 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
     layers = list(chain)
     if not any(isinstance(layer, GroupConv) for layer in layers):
         raise IGCError("empty chain: nothing to build")
+    last_conv = max(i for i, layer in enumerate(layers) if isinstance(layer, GroupConv))
+    tail = layers[last_conv + 1:]
+    tail_groups = 0  # a single trailing shuffle, which a GroupViewStep can write through
+    if len(tail) == 1 and tail[0].perm is None:
+        width, t = _concrete(tail[0].width, "width"), _concrete(tail[0].groups, "groups")
+        if t not in (1, width) and width % t == 0:
+            tail_groups = t
+    absorbed_tail = False
 
     def flush():
         nonlocal pending
@@ -238,8 +312,10 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
             plan.append(f"shuffle {pending}")
             pending = 0
 
-    for layer in layers:
+    for position, layer in enumerate(layers):
         if isinstance(layer, Permute):
+            if absorbed_tail:
+                continue
             width = _concrete(layer.width, "width")
             if layer.perm is not None:
                 flush()
@@ -264,7 +340,15 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
         pointwise = k == 1 and stride == 1
-        if use_mm and pointwise and (groups > 1 or not channels_last):
+        view = use_sv and pointwise and 1 < groups <= MAX_VIEW_GROUPS and _view_rule(
+            channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups)
+        if view:
+            shuffle_out = groups if (position == last_conv and tail_groups == groups and not channels_last) else 0
+            steps.append(GroupViewStep(cin, cout, groups, pending, shuffle_out, channels_last))
+            plan.append(f"matmul g={groups} per group" + (" on rows" if channels_last else "")
+                        + (f" via shuffle {pending}" if pending else "") + (f" into shuffle {shuffle_out}" if shuffle_out else ""))
+            absorbed_tail = shuffle_out > 0
+        elif use_mm and pointwise and (groups > 1 or not channels_last):
             steps.append(MatmulStep(cin, cout, groups, pending))
             plan.append(f"matmul g={groups}" + (f" via shuffle {pending}" if pending else ""))
             channels_last = False
@@ -277,6 +361,18 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
         pending = 0
     flush()
     return steps, plan
+
+
+def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> bool:
+    """Whether per-group products on strided views save a copy here: in NCHW, when the input is
+    read through a shuffle of ``ci`` groups or the output written through the trailing shuffle;
+    in NHWC, when there is no shuffle to read through (the batched product would copy the map
+    into (n, g, ci, h·w) first)."""
+    if channels_last:
+        return pending == 0
+    if pending not in (0, ci):
+        return False
+    return pending == ci or tail == groups
 
 
 def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN) -> FastChainModule:
@@ -294,5 +390,5 @@ def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, r
     raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{shown(impl)}'")
 
 
-__all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",
+__all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "GroupViewStep", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",
            "parse_impls", "shuffled"]

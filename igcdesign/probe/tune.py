@@ -5,14 +5,17 @@ grouped 1×1 convs as products) hold on most CPUs, not on all, nor at every size
 ``cudnn.benchmark``, :func:`choose_plan` times every plan of :data:`PLANS` on the shape that
 will run (a few interleaved calls each, within a time budget), keeps the fastest, and stores the
 choice in the profile's ``choices`` under the chain, batch, map side and input layout, so the next
-run skips the measurement. ``conv`` (both rules off) runs the plain module's kernels, so the
-choice is never worse than the plain module by more than the measurement's noise.
+run skips the measurement. ``conv`` (every rule off) runs the plain module's kernels, so the
+choice is never worse than the plain module by more than the measurement's noise; to keep that
+noise out of the choice, plans that compile to the same steps are timed once (as the first of
+them in :data:`PLANS`, ``conv`` first of all), each plan's figure is its least time over the
+interleaved rounds (other work on the machine only adds time), and another plan replaces
+``conv`` only when it is faster by more than :data:`MARGIN`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import statistics
 import time
 from dataclasses import replace
 from typing import Any, Callable, Sequence
@@ -20,6 +23,7 @@ from typing import Any, Callable, Sequence
 from igcdesign.probe.fast import PLANS, FastChainModule, fast_module
 
 TUNE_BUDGET_S = 2.0
+MARGIN = 0.03  # a plan must beat the plain kernels by 3 % to be chosen over them
 
 
 def _scratch():
@@ -38,9 +42,20 @@ def chain_key(chain: Sequence[Any], batch: int, hw: int, channels_last: bool) ->
     return f"{digest}|b{batch}|hw{hw}|{'nhwc' if channels_last else 'nchw'}"
 
 
-def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, rounds: int = 3,
+def distinct_plans(chain: Sequence[Any]) -> list[str]:
+    """The plans of :data:`PLANS` that compile this chain to different steps, ``conv`` first;
+    of plans with the same steps the first one named stands for them all."""
+    from igcdesign.probe.fast import compile_chain
+
+    seen: dict[tuple[str, ...], str] = {}
+    for plan in ("conv", *(p for p in PLANS if p != "conv")):
+        seen.setdefault(tuple(compile_chain(chain, plan)[1]), plan)
+    return list(seen.values())
+
+
+def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, rounds: int = 5,
                clock: Callable[[], float] = time.perf_counter, synchronize: Callable[[], None] = lambda: None) -> dict[str, float]:
-    """Median seconds per call of each module on x: one warm-up call each, then up to `rounds`
+    """The least seconds per call of each module on x: one warm-up call each, then up to `rounds`
     interleaved rounds of one call each, fewer when the budget would be exceeded (when the
     warm-up alone exceeds it, the warm-up calls are the measurement)."""
     import torch
@@ -64,12 +79,13 @@ def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, r
                 times[name].append(clock() - t0)
             if clock() - start > budget_s:
                 break
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: min(values) for name, values in times.items()}
 
 
 def choose_plan(chain: Sequence[Any], x, *, store=None, budget_s: float = TUNE_BUDGET_S,
                 timer=None) -> tuple[str, dict[str, float] | None]:
-    """(the fastest plan for this chain on x's shape and layout, the timings or None if cached).
+    """(the fastest plan for this chain on x's shape and layout, the timings: None if cached,
+    empty where every plan compiles to the same steps and there was nothing to time).
 
     `store` (a :class:`~igcdesign.profile.ProfileStore`) holds the choices made so far: a cached
     choice is used as it is, a new one is added and saved. A store without a profile remembers
@@ -83,13 +99,26 @@ def choose_plan(chain: Sequence[Any], x, *, store=None, budget_s: float = TUNE_B
     profile = store.profile if store is not None else None
     if profile is not None and profile.choices.get(key) in PLANS:
         return profile.choices[key], None
-    modules = {plan: fast_module(chain, plan=plan).to(device=x.device, dtype=x.dtype).eval() for plan in PLANS}
-    timings = (timer or time_plans)(modules, x, budget_s=budget_s)
-    best = min(timings, key=timings.get)
+    candidates = distinct_plans(chain)
+    if len(candidates) == 1:  # nothing to choose: every plan runs the same steps
+        timings: dict[str, float] = {}
+        best = candidates[0]
+    else:
+        modules = {plan: fast_module(chain, plan=plan).to(device=x.device, dtype=x.dtype).eval() for plan in candidates}
+        timings = (timer or time_plans)(modules, x, budget_s=budget_s)
+        best = pick(timings)
     if store is not None:
         base = profile if profile is not None else SCRATCH
         store.save(replace(base, choices={**base.choices, key: best}))
     return best, timings
+
+
+def pick(timings: dict[str, float]) -> str:
+    """The fastest plan, unless it beats ``conv`` (the plain kernels) by no more than MARGIN."""
+    best = min(timings, key=timings.get)
+    if "conv" in timings and timings[best] > (1 - MARGIN) * timings["conv"]:
+        return "conv"
+    return best
 
 
 def tuned_module(chain: Sequence[Any], x, *, bn: bool = False, relu: bool = False, store=None) -> FastChainModule:
