@@ -220,3 +220,46 @@ def test_group_views_export_trace_and_script(plan):
         assert torch.allclose(scripted(other), plain(other), atol=1e-5)
     meta = fast_module(parse_block("igcv1:L=4,M=8").chain, plan=plan).to("meta")
     assert meta(torch.empty(2, 32, 8, 8, device="meta")).device.type == "meta"
+
+
+def _same_weights(plain, fast):
+    convs = [m.weight for m in plain.modules() if isinstance(m, torch.nn.Conv2d)]
+    mine = [w for m in fast.modules() if isinstance(m, FastChainModule) for w in m.conv_weights()]
+    assert [tuple(c.shape) for c in convs] == [tuple(w.shape) for w in mine]
+    with torch.no_grad():
+        for c, w in zip(convs, mine):
+            w.copy_(c)
+        fast.classifier.load_state_dict(plain.classifier.state_dict())
+
+
+@pytest.mark.parametrize("plan", ["cl+mm", "mm+sv", "conv"])
+def test_networks_hand_the_permute_back_to_the_next_block(plan):
+    """IGCV1 on CIFAR without BN: every block but the last leaves its permute-back to the next
+    block's primary conv, which reads through it; the network computes the plain network's
+    function (float64, 1e-10), also after the tuner replans its blocks. With BN nothing folds."""
+    from igcdesign.probe.networks import build_torch_net
+
+    spec = "igcv1-cifar:L=2,M=2,D=8"
+    plain = build_torch_net(spec, resolution=8).double()
+    fast = build_torch_net(spec, resolution=8, impl="fast").double()
+    _same_weights(plain, fast)
+    blocks = [m for m in fast.modules() if isinstance(m, FastChainModule)]
+    for block in blocks:
+        block.steps = block.replan(plan).steps
+    dropped = [b for b in blocks if b.drop_tail]
+    assert len(dropped) >= 3 and all(b.shuffle_in for b in blocks[blocks.index(dropped[0]) + 1:])
+    assert not any(isinstance(s, ShuffleStep) for b in dropped for s in b.steps)
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(fast(x), plain(x), atol=1e-10, rtol=0)
+    with_bn = build_torch_net(spec, resolution=8, impl="fast", bn=True)
+    assert not any(m.drop_tail or m.shuffle_in for m in with_bn.modules() if isinstance(m, FastChainModule))
+
+
+def test_drop_tail_and_shuffle_in_are_checked():
+    with pytest.raises(IGCError, match="does not end"):
+        fast_module(parse_block("igcv3:C=8,t=2,G1=2,G2=2").chain, drop_tail=True)
+    with pytest.raises(IGCError, match="do not divide"):
+        fast_module(parse_block("igcv1:L=2,M=2").chain, shuffle_in=3)
+    with pytest.raises(IGCError, match="BN"):
+        fast_module(parse_block("igcv1:L=2,M=2").chain, drop_tail=True, bn=True)

@@ -213,11 +213,19 @@ class FastChainModule(nn.Module):
     """A chain compiled into steps (see the module docstring), then optional BN and ReLU.
 
     ``chain`` is the chain it was built from, ``plan`` one word per step (what runs).
+    In a network (:func:`fold_plan`) a block may leave its trailing shuffle to the next block
+    (``drop_tail``: its output is the chain's before that shuffle) and the next block read its
+    input through it (``shuffle_in``, the shuffle's groups): alone, neither computes the chain.
     """
 
-    def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN):
+    def __init__(self, chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN,
+                 shuffle_in: int = 0, drop_tail: bool = False):
         super().__init__()
-        steps, words = compile_chain(chain, plan)
+        if drop_tail and bn:
+            raise IGCError("a block followed by BN cannot leave its trailing shuffle to the next block")
+        steps, words = compile_chain(chain, plan, shuffle_in=shuffle_in, drop_tail=drop_tail)
+        self.shuffle_in = shuffle_in
+        self.drop_tail = drop_tail
         self.steps = nn.ModuleList(steps)
         self.post = nn.Sequential()
         if bn:
@@ -248,7 +256,7 @@ class FastChainModule(nn.Module):
     @torch.no_grad()
     def replan(self, plan: str) -> "FastChainModule":
         """The same block (its weights and BN/ReLU, shared) compiled with another plan."""
-        other = FastChainModule(self.chain, plan=plan)
+        other = FastChainModule(self.chain, plan=plan, shuffle_in=self.shuffle_in, drop_tail=self.drop_tail)
         for mine, theirs in zip(other.conv_weights(), self.conv_weights()):
             mine.copy_(theirs)
         other.post = self.post
@@ -277,8 +285,13 @@ def _out_channels(chain: Sequence[Any]) -> int:
     raise IGCError("chain has no convolution")
 
 
-def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[nn.Module], list[str]]:
+def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in: int = 0,
+                  drop_tail: bool = False) -> tuple[list[nn.Module], list[str]]:
     """The steps of a chain and a word for each; IGCError for what cannot be built.
+
+    ``shuffle_in`` (groups, 0: none) is a shuffle of the input that the first step reads through,
+    as it would one pending inside the chain; ``drop_tail`` leaves out the chain's trailing
+    shuffle (IGCError when the chain does not end with one) for the next block to read through.
 
     Layout is tracked from a contiguous input. With 'cl' in the plan a grouped k×k conv with
     more than one channel per group runs channels-last; a dense conv (k×k, or 1×1 after a channels-last step) runs in the layout it
@@ -291,11 +304,15 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
     use_cl, use_mm, use_sv = "cl" in rules, "mm" in rules, "sv" in rules
     steps: list[nn.Module] = []
     plan: list[str] = []
-    pending = 0  # shuffle groups waiting for the next step to read through
+    pending = shuffle_in  # shuffle groups waiting for the next step to read through
     channels_last = False
     layers = list(chain)
     if not any(isinstance(layer, GroupConv) for layer in layers):
         raise IGCError("empty chain: nothing to build")
+    if shuffle_in:
+        first = next(layer for layer in layers if isinstance(layer, GroupConv))
+        if shuffle_in < 0 or _concrete(first.cin, "cin") % shuffle_in:
+            raise IGCError(f"shuffle_in: {shuffle_in} groups do not divide the block's input channels")
     last_conv = max(i for i, layer in enumerate(layers) if isinstance(layer, GroupConv))
     tail = layers[last_conv + 1:]
     tail_groups = 0  # a single trailing shuffle, which a GroupViewStep can write through
@@ -303,6 +320,11 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN) -> tuple[list[
         width, t = _concrete(tail[0].width, "width"), _concrete(tail[0].groups, "groups")
         if t not in (1, width) and width % t == 0:
             tail_groups = t
+    if drop_tail and not tail_groups:
+        raise IGCError("drop_tail: the chain does not end with a channel shuffle")
+    if drop_tail:  # the next block reads through it: nothing here writes through it
+        layers = layers[:last_conv + 1]
+        tail_groups = 0
     absorbed_tail = False
 
     def flush():
@@ -375,20 +397,54 @@ def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: in
     return pending == ci or tail == groups
 
 
-def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN) -> FastChainModule:
+def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN,
+                shuffle_in: int = 0, drop_tail: bool = False) -> FastChainModule:
     """The fast nn.Module of a concrete chain (ints), with optional BN and ReLU after the block;
-    `plan` picks the rules (see :data:`PLANS`; :mod:`igcdesign.probe.tune` measures which)."""
-    return FastChainModule(chain, bn=bn, relu=relu, plan=plan)
+    `plan` picks the rules (see :data:`PLANS`; :mod:`igcdesign.probe.tune` measures which);
+    `shuffle_in` / `drop_tail` as :class:`FastChainModule` says."""
+    return FastChainModule(chain, bn=bn, relu=relu, plan=plan, shuffle_in=shuffle_in, drop_tail=drop_tail)
 
 
-def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, relu: bool = False) -> nn.Module:
-    """The module of a chain in one of :data:`IMPLEMENTATIONS` ('plain' or 'fast')."""
+def trailing_shuffle(chain: Sequence[Any]) -> int:
+    """The groups of the shuffle a chain ends with (after its last conv, alone), or 0."""
+    layers = list(chain)
+    if len(layers) < 2 or not isinstance(layers[-1], Permute) or not isinstance(layers[-2], GroupConv):
+        return 0
+    last = layers[-1]
+    if last.perm is not None or not isinstance(last.groups, int) or not isinstance(last.width, int):
+        return 0
+    return last.groups if last.groups not in (1, last.width) and last.width % last.groups == 0 else 0
+
+
+def fold_plan(blocks: Sequence[tuple[Sequence[Any], bool, bool]]) -> list[tuple[int, bool]]:
+    """Which blocks of a sequence hand their trailing shuffle to the next: one (shuffle_in,
+    drop_tail) per block. `blocks` lists, in the order they run, (chain, followed by BN, the next
+    block's input reaches it alone: no shortcut adds to this block's output or reads the next's
+    input). A shuffle is handed on where that holds, no BN follows (ReLU commutes with a
+    permutation, BN's per-channel parameters do not) and the next chain starts with a conv."""
+    folds = [[0, False] for _ in blocks]
+    for i in range(len(blocks) - 1):
+        chain, bn, alone = blocks[i]
+        following = list(blocks[i + 1][0])
+        t = trailing_shuffle(chain)
+        if t and not bn and alone and following and isinstance(following[0], GroupConv):
+            folds[i][1] = True
+            folds[i + 1][0] = t
+    return [(s, d) for s, d in folds]
+
+
+def build(chain: Sequence[Any], impl: str = DEFAULT_IMPL, *, bn: bool = False, relu: bool = False,
+          shuffle_in: int = 0, drop_tail: bool = False) -> nn.Module:
+    """The module of a chain in one of :data:`IMPLEMENTATIONS` ('plain' or 'fast'); the fast one
+    may hand a trailing shuffle on (`shuffle_in`, `drop_tail`; ignored by 'plain', which
+    materialises every shuffle)."""
     if impl == "plain":
         return chain_module(chain, bn=bn, relu=relu)
     if impl == "fast":
-        return fast_module(chain, bn=bn, relu=relu)
+        return fast_module(chain, bn=bn, relu=relu, shuffle_in=shuffle_in, drop_tail=drop_tail)
     raise IGCError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got '{shown(impl)}'")
 
 
-__all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "GroupViewStep", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain", "fast_module",
+__all__ = ["DEFAULT_IMPL", "DEFAULT_PLAN", "FastChainModule", "GroupViewStep", "IMPLEMENTATIONS", "PLANS", "build", "compile_chain",
+           "fast_module", "fold_plan", "trailing_shuffle",
            "parse_impls", "shuffled"]

@@ -19,7 +19,7 @@ from igcdesign.probe import require_torch
 torch = require_torch()
 from torch import nn  # noqa: E402
 
-from igcdesign.probe.fast import build  # noqa: E402
+from igcdesign.probe.fast import build, fold_plan  # noqa: E402
 
 ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6}
 
@@ -42,11 +42,13 @@ def pool_module(pool) -> nn.Module:
     return nn.AvgPool2d(pool.k, pool.stride, pool.padding, ceil_mode=pool.ceil_mode)
 
 
-def segments_module(segments, bn: bool, impl: str, inplace: bool) -> nn.Sequential:
-    """Segments in order: chain module (BN after it when on), then its activation."""
+def segments_module(segments, bn: bool, impl: str, inplace: bool, folds: list[tuple[int, bool]] | None = None) -> nn.Sequential:
+    """Segments in order: chain module (BN after it when on), then its activation; `folds` gives
+    each segment's (shuffle_in, drop_tail) for the fast build (see :func:`network_folds`)."""
     layers: list[nn.Module] = []
-    for segment in segments:
-        layers.append(build(segment.layers, impl, bn=bn and segment.bn))
+    for i, segment in enumerate(segments):
+        shuffle_in, drop_tail = folds[i] if folds else (0, False)
+        layers.append(build(segment.layers, impl, bn=bn and segment.bn, shuffle_in=shuffle_in, drop_tail=drop_tail))
         if segment.act is not None:
             layers.append(ACTIVATIONS[segment.act](inplace=inplace))
     return nn.Sequential(*layers)
@@ -87,7 +89,7 @@ class JoinedUnit(nn.Module):
         return self.pool(self.act(self.after(y)))
 
 
-def unit_module(unit: Unit, bn: bool, impl: str = "plain") -> nn.Module:
+def unit_module(unit: Unit, bn: bool, impl: str = "plain", folds: list[tuple[int, bool]] | None = None) -> nn.Module:
     """The unit as a module: its segments in order (an identity shortcut around them when it has
     one), or a :class:`JoinedUnit` when a second path, a join activation or a pool is described."""
     if unit.side is not None or unit.split or unit.after or unit.act or unit.pool:
@@ -96,8 +98,40 @@ def unit_module(unit: Unit, bn: bool, impl: str = "plain") -> nn.Module:
             tail += [pool_module(unit.pool)] if unit.pool else []
             return nn.Sequential(segments_module(unit.segments, bn, impl, inplace=True), *tail)
         return JoinedUnit(unit, bn, impl)
-    body = segments_module(unit.segments, bn, impl, inplace=not unit.shortcut)
+    body = segments_module(unit.segments, bn, impl, inplace=not unit.shortcut, folds=folds)
     return Residual(body) if unit.shortcut else body
+
+
+def _simple(unit: Unit) -> bool:
+    """A unit that is its segments (and at most an identity shortcut): no second path, split,
+    permutation after a join, join activation or pool."""
+    return not (unit.side is not None or unit.split or unit.after or unit.act or unit.pool)
+
+
+def network_folds(net: Network, bn: bool) -> list[list[tuple[int, bool]]]:
+    """Per unit, per segment: (shuffle_in, drop_tail) for the fast build. A segment's trailing
+    shuffle (IGCV1's permute-back) is left to the next segment, which reads through it, where no
+    BN follows it and nothing intervenes: no shortcut, second path, join or pool, inside a simple
+    unit or between two simple units without shortcuts (:func:`igcdesign.probe.fast.fold_plan`)."""
+    units = list(net.units())
+    flat, where = [], []
+    for u, unit in enumerate(units):
+        for i, segment in enumerate(unit.segments):
+            last = i == len(unit.segments) - 1
+            after = units[u + 1] if last and u + 1 < len(units) else None
+            if not _simple(unit):
+                alone = False
+            elif not last:
+                alone = True
+            else:
+                alone = after is not None and _simple(after) and not unit.shortcut and not after.shortcut
+            flat.append((segment.layers, bn and segment.bn, alone))
+            where.append((u, i))
+    folds = fold_plan(flat)
+    out: list[list[tuple[int, bool]]] = [[(0, False)] * len(unit.segments) for unit in units]
+    for (u, i), fold in zip(where, folds):
+        out[u][i] = fold
+    return out
 
 
 class IGCNet(nn.Module):
@@ -112,8 +146,9 @@ class IGCNet(nn.Module):
         self.net = net
         self.counted = count_net(net, classes=classes, resolution=resolution, bn=bn, fc=fc)
         self.input_shape = (net.in_channels, resolution, resolution)
+        folds = iter(network_folds(net, bn) if impl == "fast" else [])
         self.features = nn.Sequential(
-            *(nn.Sequential(*(unit_module(u, bn, impl) for u in stage.units)) for stage in net.stages)
+            *(nn.Sequential(*(unit_module(u, bn, impl, next(folds, None)) for u in stage.units)) for stage in net.stages)
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(net.width, classes, bias=True) if fc else nn.Identity()

@@ -35,21 +35,23 @@ def _scratch():
 SCRATCH = _scratch()  # holds choices where there is no machine profile (never saved: no path)
 
 
-def chain_key(chain: Sequence[Any], batch: int, hw: int, channels_last: bool) -> str:
-    """A stable key for the choice: the chain's layers, the batch, the map side and the layout."""
+def chain_key(chain: Sequence[Any], batch: int, hw: int, channels_last: bool, shuffle_in: int = 0, drop_tail: bool = False) -> str:
+    """A stable key for the choice: the chain's layers, the batch, the map side and the layout
+    (and, in a network, the shuffle the block reads through and whether it drops its own)."""
     text = repr(tuple(chain))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-    return f"{digest}|b{batch}|hw{hw}|{'nhwc' if channels_last else 'nchw'}"
+    fold = (f"|in{shuffle_in}" if shuffle_in else "") + ("|droptail" if drop_tail else "")
+    return f"{digest}|b{batch}|hw{hw}|{'nhwc' if channels_last else 'nchw'}{fold}"
 
 
-def distinct_plans(chain: Sequence[Any]) -> list[str]:
+def distinct_plans(chain: Sequence[Any], shuffle_in: int = 0, drop_tail: bool = False) -> list[str]:
     """The plans of :data:`PLANS` that compile this chain to different steps, ``conv`` first;
     of plans with the same steps the first one named stands for them all."""
     from igcdesign.probe.fast import compile_chain
 
     seen: dict[tuple[str, ...], str] = {}
     for plan in ("conv", *(p for p in PLANS if p != "conv")):
-        seen.setdefault(tuple(compile_chain(chain, plan)[1]), plan)
+        seen.setdefault(tuple(compile_chain(chain, plan, shuffle_in=shuffle_in, drop_tail=drop_tail)[1]), plan)
     return list(seen.values())
 
 
@@ -83,7 +85,7 @@ def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, r
 
 
 def choose_plan(chain: Sequence[Any], x, *, store=None, budget_s: float = TUNE_BUDGET_S,
-                timer=None) -> tuple[str, dict[str, float] | None]:
+                timer=None, shuffle_in: int = 0, drop_tail: bool = False) -> tuple[str, dict[str, float] | None]:
     """(the fastest plan for this chain on x's shape and layout, the timings: None if cached,
     empty where every plan compiles to the same steps and there was nothing to time).
 
@@ -95,16 +97,17 @@ def choose_plan(chain: Sequence[Any], x, *, store=None, budget_s: float = TUNE_B
 
     batch, _, h, _ = x.shape
     layout = bool(x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous())
-    key = chain_key(chain, batch, h, layout)
+    key = chain_key(chain, batch, h, layout, shuffle_in, drop_tail)
     profile = store.profile if store is not None else None
     if profile is not None and profile.choices.get(key) in PLANS:
         return profile.choices[key], None
-    candidates = distinct_plans(chain)
+    candidates = distinct_plans(chain, shuffle_in, drop_tail)
     if len(candidates) == 1:  # nothing to choose: every plan runs the same steps
         timings: dict[str, float] = {}
         best = candidates[0]
     else:
-        modules = {plan: fast_module(chain, plan=plan).to(device=x.device, dtype=x.dtype).eval() for plan in candidates}
+        modules = {plan: fast_module(chain, plan=plan, shuffle_in=shuffle_in, drop_tail=drop_tail).to(device=x.device, dtype=x.dtype).eval()
+                   for plan in candidates}
         timings = (timer or time_plans)(modules, x, budget_s=budget_s)
         best = pick(timings)
     if store is not None:
@@ -136,7 +139,7 @@ def tune_in_place(module, x, *, store=None):
 
     store = store if store is not None else ProfileStore(None)
     if isinstance(module, FastChainModule):
-        plan, _ = choose_plan(module.chain, x, store=store)
+        plan, _ = choose_plan(module.chain, x, store=store, shuffle_in=module.shuffle_in, drop_tail=module.drop_tail)
         return module if plan == module.rules else module.replan(plan)
     blocks = [(name, m) for name, m in module.named_modules() if isinstance(m, FastChainModule)]
     if not blocks:
@@ -153,7 +156,7 @@ def tune_in_place(module, x, *, store=None):
     for name, block in blocks:
         if name not in seen:
             continue
-        plan, _ = choose_plan(block.chain, seen[name], store=store)
+        plan, _ = choose_plan(block.chain, seen[name], store=store, shuffle_in=block.shuffle_in, drop_tail=block.drop_tail)
         if plan != block.rules:
             parent_name, _, child = name.rpartition(".")
             parent = module.get_submodule(parent_name) if parent_name else module
