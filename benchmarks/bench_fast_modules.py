@@ -31,7 +31,8 @@ from pathlib import Path
 import torch
 
 from igcdesign.families import parse_block
-from igcdesign.floor import block_floor
+from igcdesign.floor import block_floor, layer_floors
+from igcdesign.probe.calibrate import last_level_cache_bytes
 from igcdesign.probe.calibrate import calibrate
 from igcdesign.probe.device import device_name
 from igcdesign.probe.fast import fast_module
@@ -133,11 +134,36 @@ def measure(section: str, spec: str, batch: int, args, profile, threads: int) ->
     ratio, ratio_iqr = quartiles([f / p for f, p in zip(fast_ms, plain_ms)])
     to_floor, floor_iqr = quartiles([f / floor_ms for f in fast_ms])
     plain_floor = statistics.median(plain_ms) / floor_ms
+    if section.startswith("widest") and block.family in ("igcv1", "igcv2", "igcv3"):
+        row["steps"] = step_times(fast, x, threads, args.min_time / 2)
+        row["layer_floors"] = layer_floor_rows(block, args.hw, profile, batch)
+        row["map_mib"] = map_mib
     return {**row, "plan": plan, "max_abs_diff": err, "plain_ms": statistics.median(plain_ms), "fast_ms": statistics.median(fast_ms),
             "plain_iqr_ms": quartiles(plain_ms)[1], "fast_iqr_ms": quartiles(fast_ms)[1],
             "fast_over_plain": ratio, "fast_over_plain_iqr": ratio_iqr, "floor_ms": floor_ms, "bound": bound,
             "fast_over_floor": to_floor, "fast_over_floor_iqr": floor_iqr, "plain_over_floor": plain_floor,
             "profile": store.profile}
+
+
+def step_times(fast, x, threads: int, min_time: float) -> list[tuple[str, float]]:
+    """(plan word, median ms) for each step of the fast module, each timed on its own input."""
+    out = []
+    with torch.inference_mode():
+        for word, step in zip(fast.plan, fast.steps):
+            out.append((word, time_module(step, x, device="cpu", threads=threads, min_time=min_time).latency_ms))
+            x = step(x)
+        if len(fast.post):
+            out.append(("BN/ReLU", time_module(fast.post, x, device="cpu", threads=threads, min_time=min_time).latency_ms))
+    return out
+
+
+def layer_floor_rows(block, hw: int, profile, batch: int) -> list[tuple[str, float, float, str]]:
+    """(layer name, compute ms, memory ms, bound) per layer that moves data, in chain order."""
+    rows = []
+    for layer, f in zip(block.chain, layer_floors(((layer, hw * hw) for layer in block.chain), profile, "float32", batch)):
+        if f is not None:
+            rows.append((layer.name, f.compute_s * 1e3, f.memory_s * 1e3, f.bound))
+    return rows
 
 
 def load() -> float:
@@ -230,11 +256,31 @@ def write_markdown(path: Path, args, rows, profile, threads, loads, batches) -> 
                 f"{r['fast_over_floor']:.2f} ± {r['fast_over_floor_iqr']:.2f} | {r['plain_over_floor']:.2f} |")
         lines.append("")
     lines += ["## Targets", ""] + targets(measured, batches)
+    lines += breakdown(measured)
     if skipped:
         lines += ["", "## Skipped", ""] + [f"- `{r['spec']}` ×{r['batch']}: {r['skipped']}" for r in skipped]
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def breakdown(rows) -> list[str]:
+    """Per widest IGC block: the fast module's steps, timed one by one, beside its layers' floors."""
+    cache = last_level_cache_bytes()
+    out = ["", "## Where the time goes (widest IGC blocks, fast module step by step)", "",
+           f"Each step timed alone on its real input (median of blocked_autorange); the floor per layer from the profile "
+           f"(compute = mult_adds / peak, memory = mem_access × 4 B / bandwidth, plus the call cost). Last-level cache: "
+           f"{cache / 2**20:.0f} MiB; a map smaller than that can be read faster than the main-memory bandwidth the floor assumes."
+           if cache else "Each step timed alone on its real input; the floor per layer from the profile.", ""]
+    for r in rows:
+        if "steps" not in r:
+            continue
+        total = sum(ms for _, ms in r["steps"])
+        out.append(f"- `{r['spec']}` ×{r['batch']} ({r['plan']}; largest map {r['map_mib']:.1f} MiB): fast {r['fast_ms']:.3f} ms, "
+                   f"steps sum {total:.3f} ms, floor {r['floor_ms']:.3f} ms")
+        out.append("  - steps: " + "; ".join(f"{word} {ms:.3f}" for word, ms in r["steps"]))
+        out.append("  - floors: " + "; ".join(f"{name} {max(c, m):.3f} ({bound})" for name, c, m, bound in r["layer_floors"]))
+    return out if len(out) > 4 else []
 
 
 def targets(rows, batches) -> list[str]:

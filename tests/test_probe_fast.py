@@ -20,7 +20,7 @@ from igcdesign.errors import IGCError  # noqa: E402
 from igcdesign.families import parse_block  # noqa: E402
 from igcdesign.layers import GroupConv, Permute  # noqa: E402
 from igcdesign.probe.fast import (  # noqa: E402
-    DEFAULT_PLAN, PLANS, FastChainModule, MatmulStep, ShuffleStep, build, compile_chain, fast_module, parse_impls, shuffled,
+    DEFAULT_PLAN, PLANS, FastChainModule, GroupViewStep, MatmulStep, ShuffleStep, build, compile_chain, fast_module, parse_impls, shuffled,
 )
 from igcdesign.probe.modules import ChannelShuffle, block_module, chain_module  # noqa: E402
 
@@ -207,9 +207,11 @@ def test_group_views_absorb_the_shuffle_and_the_permute_back(spec, layout, plan,
         assert torch.allclose(a, b, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("plan", ["mm+sv", "cl+mm+sv"])
-def test_group_views_export_trace_and_script(plan):
-    plain, fast = pair(parse_block("igcv1:L=4,M=8").chain, torch.float32, bn_relu=True, plan=plan)
+@pytest.mark.parametrize("spec, plan", [("igcv1:L=4,M=8", "mm+sv"), ("chain:W=32/32/32,G=4/4,k=3/1,P=i", "cl+mm+sv")])
+def test_group_views_export_trace_and_script(spec, plan):
+    chain = parse_block(spec).chain
+    assert any(isinstance(s, GroupViewStep) for s in compile_chain(chain, plan)[0])
+    plain, fast = pair(chain, torch.float32, bn_relu=True, plan=plan)
     x = torch.randn(2, 32, 8, 8)
     with torch.no_grad():
         want = plain(x)
@@ -218,7 +220,7 @@ def test_group_views_export_trace_and_script(plan):
         scripted = torch.jit.script(fast)
         other = torch.randn(1, 32, 5, 7)
         assert torch.allclose(scripted(other), plain(other), atol=1e-5)
-    meta = fast_module(parse_block("igcv1:L=4,M=8").chain, plan=plan).to("meta")
+    meta = fast_module(chain, plan=plan).to("meta")
     assert meta(torch.empty(2, 32, 8, 8, device="meta")).device.type == "meta"
 
 

@@ -25,7 +25,7 @@ def calibrate(
     conv_channels: int = int_option(256, "--conv-channels", help="Channels of the dense 3×3 conv.", high=MAX_CONV_CHANNELS),
     conv_hw: int = int_option(32, "--conv-hw", help="Map side of the dense conv.", high=MAX_CONV_HW),
     conv_batch: int = int_option(8, "--conv-batch", help="Batch of the dense conv.", high=MAX_CONV_BATCH),
-    repeats: int = int_option(5, "--repeats", help="Repeats per figure (the best is kept, the spread reported).", high=MAX_REPEATS),
+    repeats: int = int_option(7, "--repeats", help="Repeats per figure (the best is kept, the spread reported).", high=MAX_REPEATS),
     min_time: float = typer.Option(0.25, "--min-time", help="Seconds each repeat lasts at least."),
     json_: bool = JSON_OPTION,
 ) -> None:

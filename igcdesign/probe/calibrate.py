@@ -12,7 +12,11 @@ A bandwidth or a peak is an upper bound that other work on the machine, a page f
 descheduled thread can only lower, never raise, so the figure kept is the best repeat (the
 highest rate, STREAM's "best rate" convention) and, for the call cost, the least time; a median
 moves with the load of the moment (two medians on one quiet box differed by up to 27 % for the
-dense conv). The spread over the repeats stays in the profile as the measure of noise.
+dense conv). The spread over the repeats stays in the profile as the measure of noise. The dense
+conv's swings are not oneDNN changing its mind: with ONEDNN_VERBOSE every call runs the same
+kernel (brg_conv_fwd:avx2 on an AMD EPYC, after a reorder of the 2.4 MiB weight into its blocked
+layout, a fixed 0.4 % of the call); they come from other work stalling one thread of a parallel
+region, which makes the whole call wait, so the least disturbed repeat is the machine's figure.
 
 Bandwidth buffers default to 8× the last-level cache (at least 64 MiB, at most 512 MiB and an
 eighth of free memory), so that the figures are those of main memory, not of a cache.
@@ -54,7 +58,7 @@ class Sizes:
     conv_channels: int = 256
     conv_hw: int = 32
     conv_batch: int = 8
-    repeats: int = 5
+    repeats: int = 7
     min_time: float = 0.25
 
     def check(self) -> "Sizes":
