@@ -181,12 +181,15 @@ def test_plan_conv_is_the_plain_kernels():
 
 
 @pytest.mark.parametrize("spec, layout, plan, words", [
-    ("igcv1:L=4,M=8", False, "mm+sv", ["conv 3x3 g=4", "matmul g=8 per group via shuffle 4 into shuffle 8"]),
-    ("chain:W=16/32/32,G=4/4,k=3/1,P=i", True, "cl+mm+sv", ["conv 3x3 g=4 channels-last", "matmul g=4 per group on rows"]),
+    ("igcv1:L=4,M=8", False, "mm+sv", ["conv 3x3 g=4", "matmul g=8 as 8 view products via shuffle 4 into shuffle 8"]),
+    ("igcv2:K=1x4x4x3", False, "mm+sv", ["conv 3x3 g=48", "matmul g=12", "matmul g=12 as 4 view products via shuffle 12",
+                                          "matmul g=16 as 4 view products via shuffle 12"]),
+    ("chain:W=16/32/32,G=4/4,k=3/1,P=i", True, "cl+mm+sv", ["conv 3x3 g=4 channels-last", "matmul g=4 as 4 view products on rows"]),
 ])
 def test_group_views_absorb_the_shuffle_and_the_permute_back(spec, layout, plan, words):
     """IGCV1 under 'sv': the interleave is the view the secondary conv reads, the permute-back the
-    view it writes; no step moves data. After a channels-last conv the products run on NHWC rows
+    view it writes; no step moves data. IGCV2's interleaves (12 groups of 4) are read as 4 slices
+    of 3 groups each. After a channels-last conv the products run on NHWC rows
     and leave the map channels-last. Outputs equal the plain module's, with and without autograd."""
     chain = parse_block(spec).chain
     steps, plan_words = compile_chain(chain, plan)

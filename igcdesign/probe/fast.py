@@ -44,7 +44,7 @@ from igcdesign.probe import DEFAULT_IMPL, IMPLEMENTATIONS, parse_impls  # noqa: 
 # 'sv' 1×1 group convs as one product per group on strided views where that saves a copy.
 PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv")
 DEFAULT_PLAN = "cl+mm"
-MAX_VIEW_GROUPS = 64  # 'sv' runs one product per group: for many tiny groups one batched product wins
+MAX_VIEW_GROUPS = 64  # 'sv' runs one product per view slice: for many slices one batched product wins
 
 
 def shuffled(x: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
@@ -128,7 +128,8 @@ class GroupViewStep(nn.Module):
     view, so that neither the shuffle before it nor the permutation after it moves data.
 
     In a contiguous (NCHW) map group j reads channels ``j·ci …`` (no shuffle) or, through a pending
-    shuffle of ``ci`` groups, channels ``j, j + C/ci, …`` (stride C/ci); it writes channels
+    shuffle of ``s`` groups with ci dividing s, channels that a strided view holds (for s = ci,
+    IGCV1's interleave: ``j, j + C/ci, …``; for IGCV2's, s/ci groups per slice); it writes channels
     ``j·co …`` or, absorbing a trailing shuffle of ``groups`` groups (IGCV1's permute-back),
     channels ``j, j + groups, …``: ``W_j (co, ci) @ X_j (n, ci, h·w)`` with unit stride along h·w.
     In a channels-last map (no shuffle either side) the contraction runs the other way,
@@ -164,21 +165,31 @@ class GroupViewStep(nn.Module):
                 for j in range(g):
                     torch.matmul(rows[:, j * ci:(j + 1) * ci], weight[j].t(), out=out[:, j * co:(j + 1) * co])
             return out.view(n, h, w, self.cout).permute(0, 3, 1, 2)
-        if self.shuffle > 0:  # group j = channels j, j + c/ci, …
-            source = x.reshape(n, ci, g, hw)
-        else:  # group j = channels j·ci … (j+1)·ci − 1
-            source = x.reshape(n, g, ci, hw).transpose(1, 2)
+        # Through a shuffle of s groups (ci dividing s), logical channel a·s + ci·j' + i sits at
+        # (ci·j' + i)·(c/s) + a: a strided view [n, j', i, a, hw] of the memory, so group R·a + j'
+        # (R = s/ci, a < c/s) is slice a of it, and one product per a covers R groups at once.
+        if self.shuffle > 0:
+            per = self.shuffle // ci
+            chunks = c // self.shuffle
+            source = x.reshape(n, per, ci, chunks, hw).permute(0, 3, 1, 2, 4)  # [n, a, j', i, hw]
+        else:
+            per = 1
+            chunks = g
+            source = x.reshape(n, g, 1, ci, hw)
+        weights = weight.view(chunks, per, co, ci)
         if grad:
-            stacked = torch.stack([torch.matmul(weight[j], source[:, :, j]) for j in range(g)], dim=1 if self.shuffle_out == 0 else 2)
-            return stacked.reshape(n, self.cout, h, w)
+            parts = [torch.matmul(weights[a], source[:, a]) for a in range(chunks)]  # each (n, per, co, hw)
+            if self.shuffle_out > 0:  # per == 1: output channel k·g + a
+                return torch.stack([part[:, 0] for part in parts], dim=2).reshape(n, self.cout, h, w)
+            return torch.stack(parts, dim=1).reshape(n, self.cout, h, w)
         if self.shuffle_out > 0:  # output channel k·g + j of group j, output k
             out = torch.empty((n, co, g, hw), dtype=x.dtype, device=x.device)
-            for j in range(g):
-                torch.matmul(weight[j], source[:, :, j], out=out[:, :, j])
+            for a in range(chunks):
+                torch.matmul(weights[a, 0], source[:, a, 0], out=out[:, :, a])
         else:
-            out = torch.empty((n, g, co, hw), dtype=x.dtype, device=x.device)
-            for j in range(g):
-                torch.matmul(weight[j], source[:, :, j], out=out[:, j])
+            out = torch.empty((n, chunks, per, co, hw), dtype=x.dtype, device=x.device)
+            for a in range(chunks):
+                torch.matmul(weights[a], source[:, a], out=out[:, a])
         return out.view(n, self.cout, h, w)
 
     def extra_repr(self) -> str:
@@ -362,12 +373,14 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
         pointwise = k == 1 and stride == 1
-        view = use_sv and pointwise and 1 < groups <= MAX_VIEW_GROUPS and _view_rule(
+        chunks = groups if channels_last or not pending else cin // pending  # products the step runs
+        view = use_sv and pointwise and groups > 1 and chunks <= MAX_VIEW_GROUPS and _view_rule(
             channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups)
         if view:
-            shuffle_out = groups if (position == last_conv and tail_groups == groups and not channels_last) else 0
+            shuffle_out = groups if (position == last_conv and tail_groups == groups and not channels_last
+                                     and pending in (0, cin // groups)) else 0
             steps.append(GroupViewStep(cin, cout, groups, pending, shuffle_out, channels_last))
-            plan.append(f"matmul g={groups} per group" + (" on rows" if channels_last else "")
+            plan.append(f"matmul g={groups} as {chunks} view products" + (" on rows" if channels_last else "")
                         + (f" via shuffle {pending}" if pending else "") + (f" into shuffle {shuffle_out}" if shuffle_out else ""))
             absorbed_tail = shuffle_out > 0
         elif use_mm and pointwise and (groups > 1 or not channels_last):
@@ -387,14 +400,14 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
 
 def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> bool:
     """Whether per-group products on strided views save a copy here: in NCHW, when the input is
-    read through a shuffle of ``ci`` groups or the output written through the trailing shuffle;
+    read through a shuffle whose groups ``ci`` divides, or the output written through the trailing shuffle;
     in NHWC, when there is no shuffle to read through (the batched product would copy the map
     into (n, g, ci, h·w) first)."""
     if channels_last:
         return pending == 0
-    if pending not in (0, ci):
+    if pending and pending % ci:
         return False
-    return pending == ci or tail == groups
+    return bool(pending) or tail == groups
 
 
 def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN,
