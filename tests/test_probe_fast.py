@@ -106,9 +106,9 @@ def test_shuffled_is_the_plain_shuffle_in_either_layout(groups, target_cl, sourc
 
 def test_shuffles_become_views_of_the_next_product():
     """IGCV2: every interleave is read through by the next product; none is a step of its own."""
-    _, plan = compile_chain(parse_block("igcv2:K=1x4x4x3").chain)
+    _, plan = compile_chain(parse_block("igcv2:K=1x4x4x3").chain, "cl+mm")
     assert plan == ["conv 3x3 g=48", "matmul g=12", "matmul g=12 via shuffle 12", "matmul g=16 via shuffle 12"]
-    steps, plan = compile_chain(parse_block("igcv1:L=4,M=8").chain)
+    steps, plan = compile_chain(parse_block("igcv1:L=4,M=8").chain, "cl+mm")
     assert plan == ["conv 3x3 g=4 channels-last", "matmul g=8 via shuffle 4", "shuffle 8"]
     assert isinstance(steps[1], MatmulStep) and isinstance(steps[2], ShuffleStep)
 

@@ -43,7 +43,7 @@ from igcdesign.probe import DEFAULT_IMPL, IMPLEMENTATIONS, parse_impls  # noqa: 
 # Which rules a plan applies: 'cl' grouped k×k convs channels-last, 'mm' 1×1 convs as products,
 # 'sv' 1×1 group convs as one product per group on strided views where that saves a copy.
 PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv")
-DEFAULT_PLAN = "cl+mm"
+DEFAULT_PLAN = "cl+mm+sv"
 MAX_VIEW_GROUPS = 64  # 'sv' runs one product per view slice: for many slices one batched product wins
 
 
