@@ -33,6 +33,11 @@ def render_profile(document: dict[str, Any]) -> None:
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
     out.print(f"{load}each figure the best of {document['sizes'].get('repeats')} repeats (highest rate, least call time); "
               "spread = (max − min) / median over them", markup=False)
+    cpus = document.get("cpu_count")
+    if loads and cpus and max(loads) > cpus + 0.5:
+        out.print(f"the machine was busy (load average {max(loads):.1f} on {cpus} CPUs): other work held the cores, so "
+                  "these figures are below this machine's and will not repeat (floors come out too high); "
+                  "calibrate again when it is quiet", markup=False)
     out.print(f"profile written to {home_relative(document['path'])}", markup=False, soft_wrap=True)
 
 

@@ -158,3 +158,14 @@ def test_home_is_shown_as_a_tilde(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert home_relative(str(tmp_path / "a" / "b.json")) == "~/a/b.json"
     assert home_relative("/elsewhere/b.json") == "/elsewhere/b.json"
+
+
+@pytest.mark.parametrize("loads, busy", [([0.4, 0.6], False), ([2.4, 2.5], False), ([8.1, 9.1], True)])
+def test_a_busy_machine_is_said_to_be(capsys, loads, busy):
+    """Best-of repeats cannot repeat on a machine whose cores other work holds throughout: the
+    table says so when the load average exceeded the CPUs by more than 0.5."""
+    from igcdesign.machine_render import render_profile
+
+    profile = calibrate("cpu", 1, "float32", TINY, clock=lambda fn, min_time: 1e-3)
+    render_profile({**profile.as_dict(), "load_average": loads, "cpu_count": 2, "path": "p.json"})
+    assert ("the machine was busy" in capsys.readouterr().out) == busy
