@@ -57,22 +57,17 @@ def distinct_plans(chain: Sequence[Any], shuffle_in: int = 0, drop_tail: bool = 
 
 def time_plans(modules: dict[str, Any], x, *, budget_s: float = TUNE_BUDGET_S, rounds: int = 5,
                clock: Callable[[], float] = time.perf_counter, synchronize: Callable[[], None] = lambda: None) -> dict[str, float]:
-    """The least seconds per call of each module on x: one warm-up call each, then up to `rounds`
-    interleaved rounds of one call each, fewer when the budget would be exceeded (when the
-    warm-up alone exceeds it, the warm-up calls are the measurement)."""
+    """The least seconds per call of each module on x: one warm-up call each (never timed: a
+    first call pays for allocation and kernel selection, which is not what a plan costs), then
+    between one and `rounds` interleaved rounds of one call each, stopping once the budget is spent."""
     import torch
 
     times: dict[str, list[float]] = {name: [] for name in modules}
     start = clock()
     with torch.inference_mode():
-        warm = {}
-        for name, module in modules.items():
-            t0 = clock()
+        for module in modules.values():
             module(x)
             synchronize()
-            warm[name] = clock() - t0
-        if clock() - start > budget_s:
-            return warm
         for _ in range(rounds):
             for name, module in modules.items():
                 t0 = clock()
