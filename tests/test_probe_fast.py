@@ -182,6 +182,8 @@ def test_plan_conv_is_the_plain_kernels():
 
 @pytest.mark.parametrize("spec, layout, plan, words", [
     ("igcv1:L=4,M=8", False, "mm+sv", ["conv 3x3 g=4", "matmul g=8 as 8 view products via shuffle 4 into shuffle 8"]),
+    ("igcv1:L=4,M=8", False, "cl+mm+sv", ["conv 3x3 g=4 channels-last",
+                                          "matmul g=8 as 8 view products after a layout copy via shuffle 4 into shuffle 8"]),
     ("igcv2:K=1x4x4x3", False, "mm+sv", ["conv 3x3 g=48", "matmul g=12", "matmul g=12 as 4 view products via shuffle 12",
                                           "matmul g=16 as 4 view products via shuffle 12"]),
     ("chain:W=16/32/32,G=4/4,k=3/1,P=i", True, "cl+mm+sv", ["conv 3x3 g=4 channels-last", "matmul g=4 as 4 view products on rows"]),

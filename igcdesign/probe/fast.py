@@ -168,6 +168,7 @@ class GroupViewStep(nn.Module):
         # Through a shuffle of s groups (ci dividing s), logical channel a·s + ci·j' + i sits at
         # (ci·j' + i)·(c/s) + a: a strided view [n, j', i, a, hw] of the memory, so group R·a + j'
         # (R = s/ci, a < c/s) is slice a of it, and one product per a covers R groups at once.
+        x = x.contiguous()  # a no-op on NCHW; on NHWC the one layout copy, after which every view is unit-stride
         if self.shuffle > 0:
             per = self.shuffle // ci
             chunks = c // self.shuffle
@@ -373,16 +374,19 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
         pointwise = k == 1 and stride == 1
-        chunks = groups if channels_last or not pending else cin // pending  # products the step runs
-        view = use_sv and pointwise and groups > 1 and chunks <= MAX_VIEW_GROUPS and _view_rule(
-            channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups)
-        if view:
-            shuffle_out = groups if (position == last_conv and tail_groups == groups and not channels_last
+        mode = _view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
+            use_sv and pointwise and groups > 1) else None
+        chunks = cin // pending if mode == "views" and pending else groups  # products the step runs
+        if mode is not None and chunks <= MAX_VIEW_GROUPS:
+            rows = mode == "rows"
+            shuffle_out = groups if (position == last_conv and tail_groups == groups and not rows
                                      and pending in (0, cin // groups)) else 0
-            steps.append(GroupViewStep(cin, cout, groups, pending, shuffle_out, channels_last))
-            plan.append(f"matmul g={groups} as {chunks} view products" + (" on rows" if channels_last else "")
+            steps.append(GroupViewStep(cin, cout, groups, pending, shuffle_out, rows))
+            plan.append(f"matmul g={groups} as {chunks} view products" + (" on rows" if rows else "")
+                        + (" after a layout copy" if channels_last and not rows else "")
                         + (f" via shuffle {pending}" if pending else "") + (f" into shuffle {shuffle_out}" if shuffle_out else ""))
             absorbed_tail = shuffle_out > 0
+            channels_last = rows
         elif use_mm and pointwise and (groups > 1 or not channels_last):
             steps.append(MatmulStep(cin, cout, groups, pending))
             plan.append(f"matmul g={groups}" + (f" via shuffle {pending}" if pending else ""))
@@ -398,16 +402,19 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
     return steps, plan
 
 
-def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> bool:
-    """Whether per-group products on strided views save a copy here: in NCHW, when the input is
-    read through a shuffle whose groups ``ci`` divides, or the output written through the trailing shuffle;
-    in NHWC, when there is no shuffle to read through (the batched product would copy the map
-    into (n, g, ci, h·w) first)."""
-    if channels_last:
-        return pending == 0
+def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
+    """How per-group products on strided views save a copy here, or None where they do not:
+    'rows' on a channels-last map with no shuffle to read through (the batched product would copy
+    the map into (n, g, ci, h·w) first); 'views' of a contiguous map (after one layout copy when
+    it is channels-last) read through a shuffle whose groups ``ci`` divides, or written through
+    the trailing shuffle (IGCV1's permute-back)."""
+    if channels_last and pending == 0:
+        return "rows"
     if pending and pending % ci:
-        return False
-    return bool(pending) or tail == groups
+        return None
+    if pending or tail == groups:
+        return "views"
+    return None
 
 
 def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN,
