@@ -22,11 +22,12 @@ from typing import Any, Sequence
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute, conv_out_side
 
-PLANS = ("cl+mm", "mm", "cl", "conv")  # igcdesign.probe.fast.PLANS, in the same order
-OPS = ("conv", "matmul", "shuffle", "permute")
+PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv")  # igcdesign.probe.fast.PLANS, in the same order
+OPS = ("conv", "matmul", "views", "viewsout", "shuffle", "permute")
+MAX_VIEW_GROUPS = 64  # igcdesign.probe.fast.MAX_VIEW_GROUPS
 LAYOUTS = ("nchw", "nhwc")
 _KEY = re.compile(
-    r"(?P<op>conv|matmul|shuffle|permute) ci(?P<cin>\d{1,9}) co(?P<cout>\d{1,9}) g(?P<groups>\d{1,9}) "
+    r"(?P<op>conv|matmul|viewsout|views|shuffle|permute) ci(?P<cin>\d{1,9}) co(?P<cout>\d{1,9}) g(?P<groups>\d{1,9}) "
     r"k(?P<k>\d{1,4}) s(?P<stride>\d{1,4}) hw(?P<hw>\d{1,6}) b(?P<batch>\d{1,6}) "
     r"(?P<cl_in>nchw|nhwc)>(?P<cl_out>nchw|nhwc) sh(?P<shuffle>\d{1,9})"
 )
@@ -37,6 +38,8 @@ class Step:
     """One step on an input of `batch` maps of `hw`×`hw` pixels and `cin` channels.
 
     conv: a k×k conv with `groups` groups at `stride`; matmul: a 1×1 group conv as a product;
+    views: a 1×1 group conv as one product per slice of strided views (``GroupViewStep``; on
+    channels-last rows when `cl_out`), viewsout: the same writing through the trailing shuffle;
     shuffle: a channel shuffle of `groups` groups, materialised; permute: an explicit permutation
     (index_select). `shuffle` > 0: a shuffle of that many groups read on the way in (a view for a
     product, one copy into the conv's layout). `cl_in`/`cl_out`: the input's and the output's
@@ -109,7 +112,7 @@ def check_step(step: Step) -> Step:
     numbers = (step.cin, step.cout, step.groups, step.k, step.stride, step.hw, step.batch)
     if min(numbers) < 1:
         raise IGCError(f"layer key {step.key!r}: every size must be positive")
-    if step.op in ("conv", "matmul") and (step.cin % step.groups or step.cout % step.groups):
+    if step.op in ("conv", "matmul", "views", "viewsout") and (step.cin % step.groups or step.cout % step.groups):
         raise IGCError(f"layer key {step.key!r}: {step.groups} groups do not divide the channels")
     if step.shuffle and step.cin % step.shuffle:
         raise IGCError(f"layer key {step.key!r}: a shuffle of {step.shuffle} groups does not divide {step.cin} channels")
@@ -138,7 +141,17 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
     if plan not in PLANS and plan != "plain":
         raise IGCError(f"plan must be one of {', '.join(PLANS)} or plain, got {plan!r}")
     words = plan.split("+")
-    use_cl, use_mm = "cl" in words, "mm" in words
+    use_cl, use_mm, use_sv = "cl" in words, "mm" in words, "sv" in words
+    layers_all = list(chain)
+    convs = [i for i, layer in enumerate(layers_all) if isinstance(layer, GroupConv)]
+    last_conv = convs[-1] if convs else -1
+    tail = layers_all[last_conv + 1:]
+    tail_groups = 0
+    if plan != "plain" and len(tail) == 1 and isinstance(tail[0], Permute) and tail[0].perm is None:
+        t, width = _int(tail[0].groups, "groups"), _int(tail[0].width, "width")
+        if t not in (1, width) and width % t == 0:
+            tail_groups = t
+    absorbed_tail = False
     out: list[PlannedStep] = []
     pending = 0
     pending_layer: tuple[Any, int] | None = None
@@ -154,8 +167,10 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
             out.append(PlannedStep(step, (pending_layer,), pending_layer[0].name))
         pending, pending_layer = 0, None
 
-    for layer in chain:
+    for position, layer in enumerate(layers_all):
         if isinstance(layer, Permute):
+            if absorbed_tail:
+                continue
             width = _int(layer.width, "width")
             flush()
             if layer.perm is not None:
@@ -178,21 +193,43 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
         if stride > side:
             raise IGCError(f"{layer.name}: stride {stride} is larger than its {side}×{side} input map")
         pointwise = k == 1 and stride == 1
-        if use_mm and pointwise and (groups > 1 or not channels_last):
+        mode = _view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
+            use_sv and pointwise and groups > 1) else None
+        chunks = cin // pending if mode == "views" and pending else groups
+        tail_layer: tuple = ()
+        if mode is not None and chunks <= MAX_VIEW_GROUPS:
+            rows = mode == "rows"
+            into = position == last_conv and tail_groups == groups and not rows and pending in (0, cin // groups)
+            step = Step("viewsout" if into else "views", cin, cout, groups, 1, 1, side, batch, actual, rows, pending)
+            if into:
+                absorbed_tail = True
+                tail_layer = ((tail[0], side * side),)
+        elif use_mm and pointwise and (groups > 1 or not channels_last):
             step = Step("matmul", cin, cout, groups, 1, 1, side, batch, actual, False, pending)
         else:
             cl = use_cl and (1 < groups < cin or channels_last)
             step = Step("conv", cin, cout, groups, k, stride, side, batch, actual, cl, pending)
         side_out = step.hw_out
-        layers = ((pending_layer,) if pending_layer else ()) + ((layer, side_out * side_out),)
+        layers = ((pending_layer,) if pending_layer else ()) + ((layer, side_out * side_out),) + tail_layer
         out.append(PlannedStep(step, layers, layer.name))
         channels_last = actual = step.cl_out
         side = side_out
         pending, pending_layer = 0, None
     flush()
-    if not any(p.step.op in ("conv", "matmul") for p in out):
+    if not any(p.step.op in ("conv", "matmul", "views", "viewsout") for p in out):
         raise IGCError("empty chain: nothing to cost")
     return out
+
+
+def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
+    """igcdesign.probe.fast._view_rule: 'rows', 'views' or None."""
+    if channels_last and pending == 0:
+        return "rows"
+    if pending and pending % ci:
+        return None
+    if pending or tail == groups:
+        return "views"
+    return None
 
 
 def plan_words(steps: Sequence[PlannedStep]) -> list[str]:
@@ -203,6 +240,11 @@ def plan_words(steps: Sequence[PlannedStep]) -> list[str]:
         via = f" via shuffle {s.shuffle}" if s.shuffle else ""
         if s.op == "matmul":
             words.append(f"matmul g={s.groups}{via}")
+        elif s.op in ("views", "viewsout"):
+            chunks = s.cin // s.shuffle if s.shuffle and not s.cl_out else s.groups
+            words.append(f"matmul g={s.groups} as {chunks} view products" + (" on rows" if s.cl_out else "")
+                         + (" after a layout copy" if s.cl_in and not s.cl_out else "") + via
+                         + (f" into shuffle {s.groups}" if s.op == "viewsout" else ""))
         elif s.op == "conv":
             words.append(f"conv {s.k}x{s.k} g={s.groups}" + (" channels-last" if s.cl_out else "") + via)
         elif s.op == "shuffle":

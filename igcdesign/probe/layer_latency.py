@@ -1,7 +1,7 @@
 """Measuring the layer table the latency model reads: one step shape at a time, into the profile.
 
 Each :class:`~igcdesign.latency.steps.Step` is built as the very step a fast module runs
-(:mod:`igcdesign.probe.fast`'s ``ConvStep``, ``MatmulStep``, ``ShuffleStep``, ``IndexStep``) on
+(:mod:`igcdesign.probe.fast`'s ``ConvStep``, ``MatmulStep``, ``GroupViewStep``, ``ShuffleStep``, ``IndexStep``) on
 a random input of its shape and layout, and timed as :func:`igcdesign.probe.timing.time_module` times
 (blocked_autorange, median) under the profile's threads and dtype. The median milliseconds are
 stored in the profile's ``layer_latency_ms`` under the step's key, and saved.
@@ -35,7 +35,7 @@ def step_module(step: Step):
     """The nn.Module that runs `step`, as the fast module builds it (fresh weights)."""
     from torch import nn
 
-    from igcdesign.probe.fast import ConvStep, IndexStep, MatmulStep, ShuffleStep
+    from igcdesign.probe.fast import ConvStep, GroupViewStep, IndexStep, MatmulStep, ShuffleStep
     from igcdesign.probe.modules import conv_padding
 
     if step.op == "conv":
@@ -44,6 +44,8 @@ def step_module(step: Step):
         return ConvStep(conv, step.shuffle, step.cl_out)
     if step.op == "matmul":
         return MatmulStep(step.cin, step.cout, step.groups, step.shuffle)
+    if step.op in ("views", "viewsout"):
+        return GroupViewStep(step.cin, step.cout, step.groups, step.shuffle, step.groups if step.op == "viewsout" else 0, step.cl_out)
     if step.op == "shuffle":
         return ShuffleStep(step.groups)
     if step.op == "permute":
@@ -191,6 +193,10 @@ def seed_steps(hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH
         ("matmul", 1, False, False, True): [(64, 64, 8), (256, 256, 8), (256, 256, 64), (1024, 1024, 32)],
         ("matmul", 1, True, False, True): [(64, 64, 8), (256, 256, 16), (256, 256, 64), (1024, 1024, 32)],
         ("matmul", 1, True, False, False): [(64, 64, 1), (256, 256, 1)],
+        ("views", 1, False, False, True): [(64, 64, 8), (256, 256, 64)],
+        ("viewsout", 1, False, False, True): [(64, 64, 8), (256, 256, 16)],
+        ("viewsout", 1, True, False, True): [(64, 64, 8), (256, 256, 16)],
+        ("views", 1, True, True, False): [(64, 64, 8), (256, 256, 16)],
     }
     shuffles = {False: [(64, 8), (256, 16), (1024, 32)], True: [(64, 8), (256, 16), (1024, 32)]}
     for hw in hws:
