@@ -194,6 +194,7 @@ def main() -> None:
     profile = machine_profile(threads, "float32")
     blocks = block_list(args)
     rows, loads = [], [load()]
+    out = Path(args.out)
     plan = [(section, spec, b) for b in batches for section, spec in blocks]
     for i, (section, spec, batch) in enumerate(plan):
         print(f"\r[{i + 1}/{len(plan)}] {spec[:50]:50} ×{batch} (load {load():.2f})", end="", file=sys.stderr, flush=True)
@@ -202,10 +203,11 @@ def main() -> None:
             profile = row.pop("profile")
         rows.append(row)
         loads.append(load())
+        # the report is rewritten after every row: a run stopped early leaves the rows it measured
+        left = [f"`{s}` ×{b}" for _, s, b in plan[i + 1:]]
+        write_csv(out.with_suffix(".csv"), rows)
+        write_markdown(out, args, rows, profile, threads, loads, batches, left)
     print(file=sys.stderr)
-    out = Path(args.out)
-    write_csv(out.with_suffix(".csv"), rows)
-    write_markdown(out, args, rows, profile, threads, loads, batches)
     print(f"wrote {out} and {out.with_suffix('.csv')}", file=sys.stderr)
 
 
@@ -223,7 +225,7 @@ def write_csv(path: Path, rows) -> None:
     tmp.replace(path)
 
 
-def write_markdown(path: Path, args, rows, profile, threads, loads, batches) -> None:
+def write_markdown(path: Path, args, rows, profile, threads, loads, batches, left=()) -> None:
     measured = [r for r in rows if "skipped" not in r]
     skipped = [r for r in rows if "skipped" in r]
     lines = [
@@ -255,10 +257,12 @@ def write_markdown(path: Path, args, rows, profile, threads, loads, batches) -> 
                 f"{r['fast_over_plain']:.2f} ± {r['fast_over_plain_iqr']:.2f} | {r['floor_ms']:.3f} | {r['bound']} | "
                 f"{r['fast_over_floor']:.2f} ± {r['fast_over_floor_iqr']:.2f} | {r['plain_over_floor']:.2f} |")
         lines.append("")
-    lines += ["## Targets", ""] + targets(measured, batches)
+    lines += ["## Targets", ""] + (targets(measured, batches) if measured else ["- nothing measured yet"])
     lines += breakdown(measured)
     if skipped:
         lines += ["", "## Skipped", ""] + [f"- `{r['spec']}` ×{r['batch']}: {r['skipped']}" for r in skipped]
+    if left:
+        lines += ["", f"## Not measured: the run stopped after {len(rows)} rows", "", ", ".join(left)]
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
