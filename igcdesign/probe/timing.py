@@ -11,12 +11,14 @@ from igcdesign.probe.device import synchronize
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call: the median and interquartile range over blocks of calls."""
+    """Seconds per call: the median and interquartile range over blocks of calls, and the least
+    (the block least disturbed by other work on the machine, which only ever adds time)."""
 
     median_s: float
     iqr_s: float
     blocks: int
     calls_per_block: int
+    min_s: float = float("nan")
 
     @property
     def latency_ms(self) -> float:
@@ -65,4 +67,5 @@ def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2) 
         iqr_s=float(measurement.iqr),
         blocks=len(measurement.times),
         calls_per_block=int(measurement.number_per_run),
+        min_s=float(min(measurement.times)),
     )
