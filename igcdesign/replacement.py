@@ -146,3 +146,83 @@ def predicted(found: Sequence[Candidate], *, hw: int, batch: int, impl: str, pro
 
     return [replace(c, predicted_ms=predict(c.block, hw=hw, batch=batch, impl=impl, profile=profile).predicted_ms,
                     batch=batch) for c in found]
+
+
+MAX_TOP = 100  # rows per ranking (and blocks measured with --measure)
+
+
+def budget_of(block: Block, max_params: int | str | None) -> tuple[int, str]:
+    """The weight budget: 'same' (or None) = the block's own params, else a count ('20k', 30000)."""
+    from igcdesign.numbers import parse_count
+
+    if max_params is None or (isinstance(max_params, str) and max_params.strip().lower() == "same"):
+        return block.params(), "same"
+    if isinstance(max_params, bool) or not isinstance(max_params, (int, str)):
+        raise IGCError(f"--max-params must be 'same' or a parameter count, got {type(max_params).__name__}")
+    return parse_count(str(max_params), "--max-params"), "given"
+
+
+def shape_of(block: Block) -> tuple[int, int, int, int]:
+    """(cin, cout, k, stride) a drop-in must match: the first conv's input, the last conv's
+    output, the largest kernel, the product of the convs' strides."""
+    layers = convs(block.chain)
+    stride = 1
+    for conv in layers:
+        stride *= getattr(conv, "stride", 1)
+    return layers[0].cin, layers[-1].cout, max(conv.k for conv in layers), stride
+
+
+def report(spec: "str | Block", *, hw: int = 56, batches: Sequence[int] = (1,), max_params: int | str | None = "same",
+           top: int = 10, families: Iterable[str] | str | None = None, profile=None, impl: str = "fast") -> dict[str, Any]:
+    """What `igcdesign replace` answers, as one document: every drop-in for `spec`
+    (:func:`candidates`), the `top` widest, and with a profile the `top` fastest by predicted
+    latency at the first batch, each candidate predicted at every batch with its ratio to the
+    spec's own prediction. Torch-free; measuring is the caller's (the command's --measure)."""
+    from igcdesign.families import as_block
+    from igcdesign.validate import check_hw
+
+    block = as_block(spec)
+    check_hw(hw)
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
+        raise IGCError(f"--top must be between 1 and {MAX_TOP}, got {top!r}")
+    batches = tuple(batches)
+    budget, source = budget_of(block, max_params)
+    cin, cout, k, stride = shape_of(block)
+    found = candidates(cin, cout, stride=stride, k=k, max_params=budget, hw=hw, families=families)
+    rows = {c.spec: {**c.as_dict(), "is_spec": _same_chain(c.block, block)} for c in found}
+    doc: dict[str, Any] = {
+        "spec": block.spec, "cin": cin, "cout": cout, "kernel": k, "stride": stride, "hw": hw,
+        "batches": list(batches), "max_params": budget, "max_params_from": source,
+        "spec_params": block.params(), "families": chosen_families(families), "count": len(found),
+        "profile": None, "accuracy": None,
+    }
+    by_width = [rows[c.spec] for c in found[:top]]
+    doc["by_width"] = by_width
+    doc["by_latency"] = None
+    if profile is None:
+        return doc
+    from igcdesign.latency import accuracy_text, predict
+
+    doc["profile"] = profile.fingerprint.describe()
+    doc["accuracy"] = accuracy_text(profile.latency_accuracy)
+    own = {b: predict(block, hw=hw, batch=b, impl=impl, profile=profile).predicted_ms for b in batches}
+    doc["spec_predicted"] = [{"batch": b, "predicted_ms": own[b]} for b in batches]
+    first = batches[0]
+    times: dict[str, float] = {}
+    for c in found:
+        predicted_rows = []
+        for b in batches:
+            ms = predict(c.block, hw=hw, batch=b, impl=impl, profile=profile).predicted_ms
+            predicted_rows.append({"batch": b, "predicted_ms": ms, "ratio_to_spec": ms / own[b]})
+            if b == first:
+                times[c.spec] = ms
+        rows[c.spec]["predicted"] = predicted_rows
+        rows[c.spec]["predicted_ms"] = times[c.spec]
+        rows[c.spec]["batch"] = first
+    fastest = sorted(found, key=lambda c: (times[c.spec], -c.width, c.params, c.spec))
+    doc["by_latency"] = [rows[c.spec] for c in fastest[:top]]
+    return doc
+
+
+def _same_chain(a: Block, b: Block) -> bool:
+    return tuple(map(_layer_key, a.chain)) == tuple(map(_layer_key, b.chain))
