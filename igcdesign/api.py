@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for annotations only
     from igcdesign.families.block import Block
     from igcdesign.nets.counting import NetCount
     from igcdesign.search import WidestResult
+    from igcdesign.timed_search import TimedResult
 
 __all__ = ["parse", "count", "widest", "check", "table", "space", "net", "derive", "module", "predict_latency",
            "inspect", "igcify", "TableResult", "SpaceResult"]
@@ -74,10 +75,11 @@ def _families(family: str | Sequence[str] | None) -> list[str] | None:
     return chosen_widest_families(family)
 
 
-def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[str] | None = None, *,
+def widest(budget: int | float | str | None = None, kernel: int = 3, family: str | Sequence[str] | None = None, *,
            expansion: int | str | Sequence[int] = 6, g1: int | str | Sequence[int] = 2,
            g2: int | str | Sequence[int] = 2, multiple_of: int | None = None, max_convs: int | None = None,
-           min_group_size: int | None = None, **options: Any) -> "list[WidestResult]":
+           min_group_size: int | None = None, latency_budget: str | None = None, hw: int = 16, batch: int = 1,
+           profile: Any = None, **options: Any) -> "list[WidestResult] | list[TimedResult]":
     """The widest block of each family within `budget` params (``igcdesign widest``), in the CLI's
     order: a list of results with ``.family``, ``.width``, ``.params``, ``.spec`` (None where no
     block fits), ``.config``, ``.bound`` (the continuous bound) and ``.ratio_to_regular``.
@@ -88,15 +90,32 @@ def widest(budget: int | float | str, kernel: int = 3, family: str | Sequence[st
     (igcdesign.constraints; each result's ``.extra["narrowed_by"]`` names those that bit);
     further keyword options (`rule='checked'|'paper'`) go to
     :func:`igcdesign.search.widest_all` unchanged.
+
+    With `latency_budget` ('0.5ms', '500us'; `budget` then optional) the answer is per family the
+    widest blocks *predicted* within that time on `profile` (default: this machine's) at hw×hw
+    and `batch`, as :class:`igcdesign.timed_search.TimedResult` (``.chosen``, ``.candidates``,
+    ``.bound``: 'params' or 'time'); nothing is measured (``widest --latency-budget`` measures).
     """
     from igcdesign.constraints import Constraints
     from igcdesign.search import design_options, widest_all
-    from igcdesign.validate import check_kernel
+    from igcdesign.validate import check_hw, check_kernel
 
-    total = _budget(budget, "--params")
+    if budget is None and latency_budget is None:
+        raise IGCError("give a parameter budget, a latency_budget, or both")
+    total = _budget(budget, "--params") if budget is not None else None
     check_kernel(kernel)
     constraints = Constraints(multiple_of=multiple_of, max_convs=max_convs, min_group_size=min_group_size)
     chosen = design_options(expansion, g1, g2, constraints)
+    if latency_budget is not None:
+        from igcdesign.latency import check_sizes, default_profile
+        from igcdesign.numbers import parse_duration
+        from igcdesign.timed_search import widest_within_time
+
+        seconds = parse_duration(latency_budget, "latency_budget")
+        check_hw(hw)
+        check_sizes(hw, batch, "fast")
+        return widest_within_time(seconds, hw=hw, batch=batch, profile=profile or default_profile(), k=kernel,
+                                  families=_families(family), params=total, options=chosen, **options)
     values = (chosen.expansions or chosen.expansion, chosen.g1s or chosen.g1, chosen.g2s or chosen.g2)
     return widest_all(total, kernel, _families(family), *values, constraints=constraints, **options)
 

@@ -90,3 +90,22 @@ def parse_whole_ranges(text: str, what: str, max_items: int, low: int = 1, high:
             raise IGCError(f"{what}: more than {max_items:,} values")
         values.update(dict.fromkeys(range(a, b + 1)))
     return tuple(values)
+
+
+_DURATION = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]{1,3})?)\s*(?P<unit>s|ms|us|µs|μs|ns)")
+_UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
+MIN_DURATION_S = 1e-6
+MAX_DURATION_S = 60.0
+
+
+def parse_duration(text: str, what: str, low: float = MIN_DURATION_S, high: float = MAX_DURATION_S) -> float:
+    """A time with its unit ('0.5ms', '500us', '500µs', '0.0005s') in seconds, within [low, high];
+    IGCError (one line) for anything else: a bare number has no unit and is refused."""
+    raw = str(text).strip()
+    match = _DURATION.fullmatch(raw) if len(raw) <= 32 else None
+    if not match:
+        raise IGCError(f"{what} '{shown(raw)}' is not a time (write it with its unit: 0.5ms, 500us, 0.0005s)")
+    seconds = float(match["number"]) * _UNIT_S[match["unit"]]
+    if not low <= seconds <= high:
+        raise IGCError(f"{what} must be between {low * 1e6:g} µs and {high:g} s, got '{shown(raw)}'")
+    return seconds

@@ -211,8 +211,14 @@ def near_widest(
 
     IGCError where the IGCV2 walk would grow unreasonably large.
     """
+    return near_widest_options(budget, k, family, fraction, design_options(expansion, g1, g2, constraints),
+                               limit=limit, rule=rule)
+
+
+def near_widest_options(budget: int, k: int, family: str, fraction: float, options: DesignOptions,
+                        limit: int = MAX_NEAR, rule: str = DEFAULT_RULE) -> list[dict]:
+    """:func:`near_widest` with the family options (IGCV3's ranges, the constraints) given whole."""
     limit = min(limit, MAX_NEAR)
-    options = design_options(expansion, g1, g2, constraints)
     fam = FAMILIES[family]
     accept = constrained_acceptor(fam, rule, options.constraints)
     best = fam.widest_config(budget, k, options, accept)

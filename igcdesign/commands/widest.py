@@ -33,7 +33,9 @@ def parse_families(values: list[str] | None) -> list[str] | None:
 
 
 def widest(
-    params: str = typer.Option(..., "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k."),
+    params: Optional[str] = typer.Option(None, "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k (needed unless --latency-budget is given)."),
+    latency_budget: Optional[str] = typer.Option(None, "--latency-budget", help="Widest within this predicted time per block on this machine's profile at --hw and the first --batch (0.5ms, 500us, 0.0005s; 1 µs to 60 s); the --verify best are then measured and the measurement decides."),
+    verify: int = int_option(3, "--verify", help="With --latency-budget: blocks per family measured to decide (0: predictions only, no torch).", low=0, high=10),
     kernel: int = KERNEL_OPTION,
     expansion: str = typer.Option("6", "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C), or the values the search ranges over: 6, 1-6, 2,4,6 [1–1,024]."),
     g1: str = typer.Option("2", "--g1", help="IGCV3 groups of the expanding 1×1 conv, or values to range over: 2, 1-4, 1,2,4 [1–1,048,576]."),
@@ -53,19 +55,31 @@ def widest(
     rounds: int = ROUNDS_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
-    """The widest block of each family within a parameter budget, exact, with its continuous bound."""
+    """The widest block of each family within a parameter budget, exact, with its continuous bound;
+    or within a time (--latency-budget), predicted then measured."""
     from igcdesign.constraints import Constraints
+    from igcdesign.errors import IGCError
     from igcdesign.families import widest_families
     from igcdesign.numbers import parse_count
     from igcdesign.rules import RULES, check_rule
     from igcdesign.search import design_options, search_document, widest_all
 
-    budget = parse_count(params, "--params")
+    if params is None and latency_budget is None:
+        raise IGCError("give --params T, --latency-budget TIME, or both")
+    budget = parse_count(params, "--params") if params is not None else None
     check_kernel(kernel)
     constraints = Constraints(multiple_of=multiple_of, max_convs=max_convs, min_group_size=min_group_size)
     options = design_options(expansion, g1, g2, constraints)
     families = parse_families(family)
     rule = check_rule(rule)
+    if latency_budget is not None:
+        from igcdesign.commands._widest_time import widest_time
+
+        if measure or near is not None:
+            raise IGCError("--latency-budget measures its own candidates (--verify N); leave out --measure and --near")
+        widest_time(latency_budget, budget, kernel, families, options, rule, verify, hw, batch, threads, min_time,
+                    rounds, json_)
+        return
     ts, a, b = options.expansions or options.expansion, options.g1s or options.g1, options.g2s or options.g2
     results = widest_all(budget, kernel, families, ts, a, b, rule, constraints)
     document = {"budget": budget, "kernel": kernel, "rule": rule, "rule_meaning": RULES[rule],
