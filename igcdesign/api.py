@@ -212,11 +212,11 @@ class SpaceResult:
         mult_adds and mem_access minimised), as ``space --pareto --objectives x,y`` gives it."""
         from dataclasses import replace
 
-        from igcdesign.designspace import check_objectives, pareto_mask
+        from igcdesign.designspace import check_objectives, objective_column, pareto_mask
 
         chosen = check_objectives([x, y])
         frame = self.space.frame
-        missing = [c for c in chosen if c not in frame.columns]
+        missing = [c for c in chosen if objective_column(c) not in frame.columns]
         if missing:
             raise IGCError(f"{self.family} has no column {missing[0]} (columns: {', '.join(frame.columns)})")
         front = frame[pareto_mask(frame, chosen)].reset_index(drop=True) if len(frame) else frame
@@ -225,10 +225,16 @@ class SpaceResult:
 
 def space(family: str, max_params: int | float | str, kernel: int = 3, hw: int = 32, *, expansion: int = 6,
           minimum: dict[str, int] | None = None, maximum: dict[str, int] | None = None,
-          multiple_of: int | None = None, channelwise: bool = False, rule: str = "checked") -> SpaceResult:
+          multiple_of: int | None = None, channelwise: bool = False, rule: str = "checked",
+          latency: bool = False, profile: Any = None, max_latency: str | None = None, batch: int = 1) -> SpaceResult:
     """Every configuration of `family` ('igcv1', 'igcv2', 'igcv3') within `max_params`, counted on
     an hw×hw map, with ``igcdesign space``'s filters: `minimum` / `maximum` ({column: value}, like
-    ``--min M=4``), `multiple_of` (``--multiple-of``), `channelwise` (IGCV2, K₁ = 1)."""
+    ``--min M=4``), `multiple_of` (``--multiple-of``), `channelwise` (IGCV2, K₁ = 1).
+
+    With `latency=True`, a `profile` or `max_latency` ('0.5ms'), every row gets a predicted_ms
+    column (igcdesign.latency at hw and `batch` on `profile`, default this machine's; at most
+    igcdesign.designspace.MAX_PREDICTED_ROWS rows), kept in ``to_frame()``, and `max_latency`
+    keeps the rows predicted within it; ``.pareto("width", "latency")`` then works."""
     from igcdesign.designspace import Filters, enumerate_space
     from igcdesign.validate import check_hw, check_kernel, check_positive
 
@@ -238,7 +244,16 @@ def space(family: str, max_params: int | float | str, kernel: int = 3, hw: int =
     filters = Filters(minimum=dict(minimum or {}), maximum=dict(maximum or {}), channelwise=channelwise)
     if multiple_of is not None:
         filters.multiple_of = check_positive(multiple_of, "--multiple-of")
-    return SpaceResult(enumerate_space(family, total, kernel, hw, expansion, filters, progress=False, rule=rule))
+    result = enumerate_space(family, total, kernel, hw, expansion, filters, progress=False, rule=rule)
+    if latency or profile is not None or max_latency is not None:
+        from igcdesign.designspace import with_latency
+        from igcdesign.latency import check_sizes, default_profile
+        from igcdesign.numbers import parse_duration
+
+        check_sizes(hw, batch, "fast")
+        limit = parse_duration(max_latency, "max_latency") * 1e3 if max_latency is not None else None
+        result = with_latency(result, profile or default_profile(), limit, batch=batch)
+    return SpaceResult(result)
 
 
 def net(spec_or_file: Any, bn: bool = False, *, classes: int | None = None, resolution: int | None = None,

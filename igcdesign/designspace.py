@@ -18,7 +18,10 @@ from igcdesign.errors import IGCError, shown
 from igcdesign.progress import Progress
 
 # Objective columns and their sense: widths are maximised, costs minimised.
-OBJECTIVES = {"width": "max", "params": "min", "mult_adds": "min", "mem_access": "min", "C_int": "max"}
+OBJECTIVES = {"width": "max", "params": "min", "mult_adds": "min", "mem_access": "min", "C_int": "max", "latency": "min"}
+LATENCY_COLUMN = "predicted_ms"  # the objective 'latency': igcdesign.latency's prediction on this machine
+OBJECTIVE_COLUMNS = {"latency": LATENCY_COLUMN}
+MAX_PREDICTED_ROWS = 20_000  # rows whose latency one space predicts (a few ms each)
 BASE_COLUMNS = ["config", "width", "params", "mult_adds", "mem_access", "verdict"]
 VERDICT_COLUMNS = ("paths", "C_s")  # filled from the chain's verdict where a family lists them
 
@@ -226,8 +229,56 @@ def pareto_mask(frame, objectives: Sequence[str]):
     """
     import numpy as np
 
-    a, b = (frame[o].to_numpy().astype(np.int64) * (1 if OBJECTIVES[o] == "max" else -1) for o in objectives)
+    def values(o: str):
+        column = frame[objective_column(o)].to_numpy()
+        column = column.astype(np.float64) if o == "latency" else column.astype(np.int64)
+        return column * (1 if OBJECTIVES[o] == "max" else -1)
+
+    a, b = values(objectives[0]), values(objectives[1])
+    if a.dtype != b.dtype:
+        a, b = a.astype(np.float64), b.astype(np.float64)
     return front_mask(a, b)
+
+
+def objective_column(objective: str) -> str:
+    """The frame column an objective reads ('latency' reads the predicted_ms column)."""
+    return OBJECTIVE_COLUMNS.get(objective, objective)
+
+
+def add_predicted(space: Space, profile, batch: int = 1, rows: Any = None) -> Any:
+    """A predicted_ms column (igcdesign.latency on `profile`, the space's hw, `batch`) for the
+    given rows of the frame (default every row); IGCError past MAX_PREDICTED_ROWS rows."""
+    import numpy as np
+
+    from igcdesign.latency import predict
+
+    frame = space.frame if rows is None else rows
+    if len(frame) > MAX_PREDICTED_ROWS:
+        raise IGCError(f"{len(frame):,} configurations: predicting latency is bounded to {MAX_PREDICTED_ROWS:,}; "
+                       "lower --max-params or add filters")
+    values = [predict(spec, hw=space.hw, batch=batch, profile=profile).predicted_ms for spec in frame["config"]]
+    frame = frame.copy()
+    frame[LATENCY_COLUMN] = np.asarray(values, dtype=np.float64)
+    return frame
+
+
+def with_latency(space: Space, profile, max_latency_ms: float | None = None,
+                 pareto: Sequence[str] | None = None, batch: int = 1) -> Space:
+    """The space with every row's predicted latency, only the rows predicted within
+    max_latency_ms, and (pareto) only the front of those two objectives; IGCError without a profile."""
+    from dataclasses import replace
+
+    if profile is None:
+        from igcdesign.profile import CALIBRATE_HINT
+
+        raise IGCError(f"latency needs this machine's profile: {CALIBRATE_HINT}")
+    frame = add_predicted(space, profile, batch)
+    if max_latency_ms is not None:
+        frame = frame[frame[LATENCY_COLUMN] <= max_latency_ms].reset_index(drop=True)
+    chosen = check_objectives(pareto) if pareto else None
+    if chosen is not None and len(frame):
+        frame = frame[pareto_mask(frame, chosen)].reset_index(drop=True)
+    return replace(space, frame=frame, pareto=tuple(chosen) if chosen else space.pareto)
 
 
 def front_mask(a, b):

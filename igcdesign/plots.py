@@ -179,12 +179,13 @@ def pareto_plot(out: Path, space, max_points: int = 20000) -> dict[str, Any]:
     """All configurations of a space (grey, evenly subsampled past max_points) and its Pareto front."""
     import numpy as np
 
-    from igcdesign.designspace import OBJECTIVES, pareto_mask
+    from igcdesign.designspace import OBJECTIVES, objective_column, pareto_mask
 
     objectives = space.pareto or ("width", "params")
     frame = space.frame
-    front = frame[pareto_mask(frame, objectives)].sort_values(list(objectives[::-1]))
-    x_col, y_col = objectives[1], objectives[0]
+    front = frame[pareto_mask(frame, objectives)].sort_values([objective_column(o) for o in objectives[::-1]])
+    x_obj, y_obj = objectives[1], objectives[0]
+    x_col, y_col = objective_column(x_obj), objective_column(y_obj)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.8))
     step = max(1, len(frame) // max_points)
@@ -192,15 +193,16 @@ def pareto_plot(out: Path, space, max_points: int = 20000) -> dict[str, Any]:
     ax.scatter(cloud[x_col], cloud[y_col], s=4, color="#bbbbbb", lw=0,
                label=f"{len(frame):,} configurations" + (f" (every {step}th shown)" if step > 1 else ""))
     ax.plot(front[x_col], front[y_col], "o-", color=COLORS.get(space.family, "C0"), ms=3, lw=1,
-            drawstyle="steps-post" if OBJECTIVES[x_col] == "min" else "default",
+            drawstyle="steps-post" if OBJECTIVES[x_obj] == "min" else "default",
             label=f"Pareto front ({len(front):,} configurations)")
     for scale_axis, col in ((ax.set_xscale, x_col), (ax.set_yscale, y_col)):
         if (frame[col] > 0).all() and frame[col].max() > 20 * max(1, frame[col].min()):
             scale_axis("log")
     units = {"width": "channels", "params": "conv weights", "mult_adds": f"per {space.hw}×{space.hw} map",
-             "mem_access": f"elements, {space.hw}×{space.hw} map", "C_int": "channels"}
-    ax.set_xlabel(f"{x_col} ({units[x_col]}; {OBJECTIVES[x_col]}imise)")
-    ax.set_ylabel(f"{y_col} ({units[y_col]}; {OBJECTIVES[y_col]}imise)")
+             "mem_access": f"elements, {space.hw}×{space.hw} map", "C_int": "channels",
+             "latency": f"predicted ms, {space.hw}×{space.hw} map"}
+    ax.set_xlabel(f"{x_obj} ({units[x_obj]}; {OBJECTIVES[x_obj]}imise)")
+    ax.set_ylabel(f"{y_obj} ({units[y_obj]}; {OBJECTIVES[y_obj]}imise)")
     ax.set_title(f"{space.family} design space within {space.budget:,} params, k = {space.kernel}")
     ax.legend(loc="best", fontsize=8.5)
     _save(fig, out)

@@ -177,3 +177,17 @@ def width_tables(budget: int, k: int = 3, families: Sequence[str] = ("igcv1",), 
 
 
 __all__ = ["RULES", "WidthTable", "width_table", "width_tables", "table_families"]
+
+
+def add_predicted(tables: Sequence[WidthTable], profile, hw: int = 32, batch: int = 1) -> None:
+    """Give every row a predicted_ms column: igcdesign.latency's prediction of its block on
+    `profile` (hw×hw maps, `batch`); the table's columns name it before the widest mark."""
+    from igcdesign.latency import predict
+
+    for table in tables:
+        for row in table.rows:
+            row["predicted_ms"] = predict(row["spec"], hw=hw, batch=batch, profile=profile).predicted_ms
+        if "predicted_ms" not in table.columns:
+            at = table.columns.index("widest") if "widest" in table.columns else len(table.columns)
+            table.columns.insert(at, "predicted_ms")
+        table.extra["latency"] = {"hw": hw, "batch": batch, "profile": profile.fingerprint.describe()}

@@ -20,7 +20,7 @@ def plot(
     max_params: Optional[str] = typer.Option(None, "--max-params", help="width-vs-params: largest budget (default 1e8); pareto: the space's budget (default 1e6)."),
     kernel: int = KERNEL_OPTION,
     family: str = typer.Option("igcv1", "--family", "-f", help="pareto: igcv1, igcv2 or igcv3."),
-    objectives: str = typer.Option("width,params", "--objectives", help="pareto: two of width, params, mult_adds, mem_access, C_int."),
+    objectives: str = typer.Option("width,params", "--objectives", help="pareto: two of width, params, mult_adds, mem_access, C_int, latency (predicted on this machine's profile: width,latency draws width against time)."),
     expansion: int = EXPANSION_OPTION,
     tolerance: float = typer.Option(5.0, "--tolerance", help="igcv1-table: tolerance in % of the budget."),
     hw: int = HW_OPTION,
@@ -62,6 +62,14 @@ def plot(
 
         chosen = check_objectives(objectives.split(","))
         space = enumerate_space(family, parse_count(max_params or "1e6", "--max-params"), kernel, hw, expansion)
+        if "latency" in chosen:  # width vs predicted latency: needs this machine's profile
+            from igcdesign.designspace import with_latency
+            from igcdesign.profile import find_default_profile
+
+            lookup = find_default_profile("cpu")
+            if lookup.profile is None:
+                raise IGCError(f"--objectives latency needs this machine's profile: {lookup.message}")
+            space = with_latency(space, lookup.profile)
         space.pareto = chosen
         data = plots.pareto_plot(target, space)
     data["out"] = str(target)

@@ -38,7 +38,8 @@ def space(
     multiple_of: Optional[int] = int_option(None, "--multiple-of", help="Width and every conv's channels per group a multiple of m (channel-wise convs exempt)."),
     channelwise: bool = typer.Option(False, "--channelwise", help="IGCV2: only chains whose k×k conv is channel-wise (K₁ = 1)."),
     pareto: bool = typer.Option(False, "--pareto", help="Keep only the Pareto front of --objectives."),
-    objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int (default width,params); implies --pareto."),
+    objectives: Optional[str] = typer.Option(None, "--objectives", help="Two of width, params, mult_adds, mem_access, C_int, latency (predicted on this machine's profile; default width,params); implies --pareto."),
+    max_latency: Optional[str] = typer.Option(None, "--max-latency", help="Keep rows whose predicted latency (this machine's profile, --hw, the first --batch) is at most this time: 0.5ms, 500us."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write all rows to FILE.csv or FILE.json (atomically)."),
     top: int = int_option(20, "--top", help=f"Rows printed, in the table or --json (and timed with --measure); at most {MAX_STDOUT_ROWS:,}: --out takes every row.", show_range=False),
     measure: bool = typer.Option(False, "--measure", help="Time the --top rows in PyTorch against the regular conv of the same budget (needs torch)."),
@@ -76,12 +77,34 @@ def space(
         from igcdesign.probe.measure import settings_from_options
 
         settings = settings_from_options(hw, batch, threads, min_time, rounds)
-    result = enumerate_space(family, budget, kernel, hw, expansion, filters, chosen, rule=rule)
+    max_latency_ms = None
+    if max_latency is not None:
+        from igcdesign.numbers import parse_duration
+
+        max_latency_ms = parse_duration(max_latency, "--max-latency") * 1e3
+    from igcdesign.validate import parse_batches
+
+    first_batch = parse_batches(batch)[0]
+    needs_latency = max_latency_ms is not None or (chosen is not None and "latency" in chosen)
+    from igcdesign.profile import find_default_profile
+
+    lookup = find_default_profile("cpu", threads)
+    if needs_latency and lookup.profile is None:
+        raise IGCError(f"{'--max-latency' if max_latency_ms is not None else '--objectives latency'} needs this machine's profile: {lookup.message}")
+    result = enumerate_space(family, budget, kernel, hw, expansion, filters, None if needs_latency else chosen, rule=rule)
+    if needs_latency:
+        from igcdesign.designspace import with_latency
+
+        result = with_latency(result, lookup.profile, max_latency_ms, chosen, first_batch)
     if target is not None:
         from igcdesign.designspace import write_space
 
         write_space(result, target)
     shown = _top(result, top)
+    from igcdesign.designspace import LATENCY_COLUMN, add_predicted
+
+    if lookup.profile is not None and LATENCY_COLUMN not in shown.columns:
+        shown = add_predicted(result, lookup.profile, first_batch, rows=shown)
     measured, measurement = _measure(shown, budget, kernel, settings, quiet=json_) if measure else (None, None)
     if json_:
         from igcdesign.output import emit_json
@@ -89,6 +112,9 @@ def space(
 
         doc = result.meta()
         doc["top"] = top
+        doc["max_latency_ms"] = max_latency_ms
+        doc["profile"] = lookup.profile.fingerprint.describe() if lookup.profile else None
+        doc["latency_batch"] = first_batch if lookup.profile else None
         if target is not None:
             doc["out"] = str(target)
         doc["rows"] = records(shown)
@@ -153,8 +179,11 @@ def _top(result, n: int):
     if result.pareto:
         from igcdesign.designspace import OBJECTIVES
 
-        first = result.pareto[0]
-        return frame.sort_values([first, result.pareto[1]], ascending=[OBJECTIVES[first] == "min", OBJECTIVES[result.pareto[1]] == "min"], kind="stable").head(n)
+        from igcdesign.designspace import objective_column
+
+        first, second = result.pareto
+        return frame.sort_values([objective_column(first), objective_column(second)],
+                                 ascending=[OBJECTIVES[first] == "min", OBJECTIVES[second] == "min"], kind="stable").head(n)
     return frame.sort_values(["width", "params"], ascending=[False, True], kind="stable").head(n)
 
 
@@ -177,14 +206,22 @@ def _render(result, shown, target, measured=None) -> None:
                   + f"; rule: {result.rule}")
     for c in BASE_COLUMNS:
         table.add_column(c.replace("_", " "), justify="left" if c in ("config", "verdict") else "right", overflow="fold")
+    from igcdesign.designspace import LATENCY_COLUMN
+
+    predicted = LATENCY_COLUMN in shown.columns
+    if predicted:
+        table.add_column("predicted ms", justify="right", overflow="fold")
     latency = {}
     if measured is not None:
         from igcdesign.render import _latency_text
 
         table.add_column("latency ms (IQR), × regular", justify="right", overflow="fold")
         latency = {m["config"]: _latency_text(m["latency"]) for m in measured}
-    for row in shown[BASE_COLUMNS].itertuples(index=False):
+    for row, ms in zip(shown[BASE_COLUMNS].itertuples(index=False),
+                       shown[LATENCY_COLUMN] if predicted else [None] * len(shown)):
         cells = [v if isinstance(v, str) else f"{int(v):,}" for v in row]
+        if predicted:
+            cells.append(f"{ms:.3f}")
         if measured is not None:
             cells.append(latency.get(row[0], "–"))
         table.add_row(*cells)

@@ -9,7 +9,7 @@ from igcdesign.tables import WidthTable
 
 HEADERS = {
     "ratio": "width/regular", "dev_pct": "Δ vs T (%)", "within_tolerance": "within tol.",
-    "near_ln_C": "L ≈ 1+ln C", "n_1x1": "1×1 convs", "C_int": "C_int", "C_s": "C_s",
+    "near_ln_C": "L ≈ 1+ln C", "n_1x1": "1×1 convs", "C_int": "C_int", "C_s": "C_s", "predicted_ms": "predicted ms",
 }
 OVER_BUDGET = "over T"  # the widest column of a row whose params exceed the budget
 # Left out, in this order, of a rich table wider than the terminal (--json and --csv keep them).
