@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from igcdesign.errors import IGCError, shown
 from igcdesign.families.block import Block
-from igcdesign.layers import GroupConv, chain_mult_adds, convs
+from igcdesign.layers import GroupConv, convs, layer_sides
 
 MAX_CONFIGS = 20_000  # configurations weighed in one call (C = 64 within a 3×3 conv's weights: ~1,000)
 MAX_CHANNELS = 1 << 16
@@ -109,18 +109,21 @@ def candidates(cin: int, cout: int, *, stride: int = 1, k: int = 3, max_params: 
         raise IGCError(f"max_params must be a positive integer, got {max_params!r}")
     check_kernel(k)
     check_hw(hw)
-    if stride != 1:
-        raise IGCError(f"stride {stride}: replacements are stride 1 until specs take s=")
+    if isinstance(stride, bool) or not isinstance(stride, int) or not 1 <= stride <= hw:
+        raise IGCError(f"stride must be a whole number between 1 and the map side {hw:,}, got {stride!r}")
     configs = []
     for name in chosen_families(families):
+        if stride != 1 and FAMILIES[name].stride_conv is None:
+            continue  # a family whose s= is not one stride (chain: one per conv) has no configs here
         for config in FAMILIES[name].same_width_configs(cin, cout, k, max_params):
+            if stride != 1:
+                config = {**config, "s": stride}
             configs.append((name, config))
             if len(configs) > MAX_CONFIGS:
                 raise IGCError(f"more than {MAX_CONFIGS:,} configurations map {cin:,} → {cout:,} channels within "
                                f"{max_params:,} params; ask for fewer families or a smaller budget")
     seen: set[tuple] = set()
     found: list[Candidate] = []
-    positions = hw * hw
     for name, config in configs:
         fam = FAMILIES[name]
         block = fam.make(**config)
@@ -130,8 +133,8 @@ def candidates(cin: int, cout: int, *, stride: int = 1, k: int = 3, max_params: 
         seen.add(key)
         verdict = block_verdict(fam, block.config).verdict
         if verdict in ACCEPTED:
-            found.append(Candidate(block, name, block.params(), chain_mult_adds(block.chain, positions),
-                                   widest_map(block.chain), verdict))
+            mult_adds = sum(layer.mult_adds(out * out) for layer, _, out in layer_sides(block.chain, hw))
+            found.append(Candidate(block, name, block.params(), mult_adds, widest_map(block.chain), verdict))
     if profile is not None:
         found = predicted(found, hw=hw, batch=batch, impl=impl, profile=profile)
         return sorted(found, key=lambda c: (c.predicted_ms, -c.width, c.params, c.spec))

@@ -118,3 +118,35 @@ def test_mobilenetv2_is_not_listed_again_as_igcv3():
     assert all((c.block.config["G1"], c.block.config["G2"]) != (1, 1) for c in igcv3)
     assert any(c.family == "mobilenetv2" for c in found)
     assert FAMILIES["mobilenetv2"].make(C=8, t=2).chain == FAMILIES["igcv3"].make(C=8, t=2, G1=1, G2=1).chain
+
+
+@pytest.mark.parametrize("cin,cout,k,hw", [(8, 8, 3, 9), (8, 16, 3, 8), (6, 6, 1, 7)])
+def test_strided_candidates_are_the_stride_1_ones_with_a_strided_spatial_conv(cin, cout, k, hw):
+    """A drop-in for a strided conv: the same blocks as at stride 1, each with exactly one conv
+    at stride 2 (the spatial one, k×k where the block has one), the same weights, and mult_adds
+    that count every layer at its own output map: ⌈hw/2⌉² after the strided conv (odd k)."""
+    budget = cin * cout * k * k
+    plain = candidates(cin, cout, k=k, max_params=budget, hw=hw)
+    strided = candidates(cin, cout, stride=2, k=k, max_params=budget, hw=hw)
+    def shapes(candidate):
+        return shape(parse_block(candidate.spec.replace(",s=2", "")))
+
+    by_shape = {shapes(c): c for c in plain}
+    assert len(by_shape) == len(plain) == len(strided)
+    assert sorted(by_shape) == sorted(shapes(c) for c in strided)
+    side = -(-hw // 2)
+    for after in strided:
+        before = by_shape[shapes(after)]
+        layers = convs(after.block.chain)
+        assert [c.stride for c in layers].count(2) == 1 and all(c.stride in (1, 2) for c in layers)
+        at = [c.stride for c in layers].index(2)
+        assert layers[at].k == max(c.k for c in layers)
+        assert after.params == before.params
+        expected = sum(c.params() * (hw * hw if i < at else side * side) for i, c in enumerate(layers))
+        assert after.mult_adds == expected
+        assert parse_block(after.spec).spec == after.spec and ",s=2" in after.spec
+
+
+def test_a_stride_past_the_map_is_refused():
+    with pytest.raises(IGCError, match="stride"):
+        candidates(8, 8, stride=9, max_params=576, hw=8)
