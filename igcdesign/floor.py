@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from igcdesign.layers import layer_sides
 from igcdesign.profile import Profile
 
 DTYPE_BYTES = {"float32": 4, "float64": 8, "bfloat16": 2, "float16": 2}
@@ -105,9 +106,15 @@ def chain_floor(chain: Sequence[Any], positions: int, profile: Profile, dtype: s
     return walk_floor(((layer, positions) for layer in chain), profile, dtype, batch)
 
 
+def positioned(chain: Sequence[Any], hw: int) -> list[tuple[Any, int]]:
+    """(layer, output positions) for every layer of a chain entered on an hw×hw map: each layer
+    at its own output map, so a strided conv and what follows it are costed smaller."""
+    return [(layer, out * out) for layer, _, out in layer_sides(chain, hw)]
+
+
 def block_floor(block: Any, hw: int, profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
-    """The floor of a parsed block (stride 1, hw×hw output map)."""
-    return chain_floor(block.chain, hw * hw, profile, dtype, batch)
+    """The floor of a parsed block entered on an hw×hw map (every layer at its own output map)."""
+    return walk_floor(positioned(block.chain, hw), profile, dtype, batch)
 
 
 def walk_floor(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
@@ -129,7 +136,7 @@ def layer_floors(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str
 
 def block_floor_document(block: Any, hw: int, profile: Profile, dtype: str = "float32", batch: int = 1) -> dict[str, Any]:
     """What `count --json` reports: the profile used, the totals and each layer's floor_ms."""
-    per_layer = layer_floors(((layer, hw * hw) for layer in block.chain), profile, dtype, batch)
+    per_layer = layer_floors(positioned(block.chain, hw), profile, dtype, batch)
     total = Floor(tuple(f for f in per_layer if f is not None))
     return {
         "profile": profile.fingerprint.describe(),

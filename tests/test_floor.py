@@ -28,7 +28,7 @@ def brute_force(chain, positions, batch, dtype_bytes):
         if isinstance(layer, GroupConv):
             weights = layer.cin // layer.groups * layer.cout * layer.k**2
             macs = weights * positions * batch
-            elements = (layer.cin + layer.cout) * positions * batch + weights
+            elements = (layer.cin * layer.stride**2 + layer.cout) * positions * batch + weights  # input = s² × output map
         else:
             moved = layer.index_map() != list(range(layer.width))
             if not moved:
@@ -57,3 +57,24 @@ def test_half_precision_halves_the_memory_term():
     block = parse_block("igcv2:K=1x4x4x4")
     full, half = block_floor(block, 32, PROFILE, "float32"), block_floor(block, 32, PROFILE, "bfloat16")
     assert half.memory_s == pytest.approx(full.memory_s / 2)
+
+
+@pytest.mark.parametrize("spec,strided_at", [("regular:C=16,s=2", 0), ("igcv3:C=8,t=2,G1=2,G2=2,s=2", 1),
+                                             ("dwsep:C=16,s=2", 0), ("chain:W=8/8/8,G=2/4,k=3/1,s=1/2,P=i", 1)])
+@pytest.mark.parametrize("batch", [1, 8])
+def test_a_strided_block_is_floored_at_each_layer_s_own_output_map(spec, strided_at, batch):
+    """hw is the input side: the layers up to the strided conv work on 16×16 maps (16² output
+    positions), the strided conv and the rest on 8×8 (8² positions; the strided conv reads the
+    16×16 map = 2²·8²), by the brute force above applied to the two halves of the chain."""
+    block = parse_block(spec)
+    chain = block.chain
+    convs_seen, cut = 0, len(chain)
+    for i, layer in enumerate(chain):
+        if isinstance(layer, GroupConv):
+            if convs_seen == strided_at:
+                cut = i
+                break
+            convs_seen += 1
+    assert chain[cut].stride == 2
+    expected = brute_force(chain[:cut], 16 * 16, batch, 4) + brute_force(chain[cut:], 8 * 8, batch, 4)
+    assert block_floor(block, 16, PROFILE, "float32", batch).floor_s == pytest.approx(expected)
