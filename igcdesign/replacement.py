@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from igcdesign.errors import IGCError, shown
+from igcdesign.errors import IGCError
 from igcdesign.families.block import Block
 from igcdesign.layers import GroupConv, convs, layer_sides
 
@@ -61,21 +61,10 @@ def replacement_families() -> list[str]:
 
 def chosen_families(families: Iterable[str] | str | None) -> list[str]:
     """The families asked for (None: all that offer replacements); IGCError naming the known ones."""
+    from igcdesign.families import named_families
+
     known = replacement_families()
-    if families is None:
-        return known
-    names = [families] if isinstance(families, str) else list(families)
-    chosen: list[str] = []
-    for value in names:
-        for name in str(value).split(","):
-            name = name.strip().lower()
-            if name == "all":
-                return known
-            if name not in known:
-                raise IGCError(f"unknown family '{shown(name)}' for replacements (choose from {', '.join(known)}, all)")
-            if name not in chosen:
-                chosen.append(name)
-    return chosen
+    return known if families is None else named_families(families, known, " for replacements")
 
 
 def _layer_key(layer) -> tuple:

@@ -65,24 +65,30 @@ def widest_families(default: bool = False) -> list[str]:
     return [name for name in families_supporting("widest") if not default or FAMILIES[name].widest_by_default]
 
 
-def chosen_widest_families(values) -> list[str] | None:
-    """The families named by --family (or the API's `family=`): one name, names that may hold
-    comma lists, or 'all' for every family with a widest search; None when nothing is named."""
-    if not values:
-        return None
-    known = widest_families()
+def named_families(values, known: list[str], what: str = "") -> list[str]:
+    """The families named by `values` (one name, names that may hold comma lists, or 'all' for
+    every one of `known`), in order, once each; SpecError naming the known ones (`what` says
+    for what) on an unknown name."""
     names: list[str] = []
     for value in [values] if isinstance(values, str) else values:
         for name in str(value).split(","):
             name = name.strip().lower()
             if name == "all":
-                return known
+                return list(known)
             if name not in known:
-                raise SpecError(f"unknown family '{shown(name)}' (choose from {', '.join(known)}, all)")
+                raise SpecError(f"unknown family '{shown(name)}'{what} (choose from {', '.join(known)}, all)")
             if name not in names:
                 names.append(name)
     return names
 
 
-__all__ = ["FAMILIES", "Block", "DesignOptions", "Family", "as_block", "chain_of", "chosen_widest_families",
+def chosen_widest_families(values) -> list[str] | None:
+    """The families named by --family (or the API's `family=`): one name, names that may hold
+    comma lists, or 'all' for every family with a widest search; None when nothing is named."""
+    if not values:
+        return None
+    return named_families(values, widest_families())
+
+
+__all__ = ["FAMILIES", "Block", "DesignOptions", "Family", "as_block", "chain_of", "chosen_widest_families", "named_families",
            "families_supporting", "get_family", "make_chain", "parse_block", "widest_families"]

@@ -193,7 +193,7 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
         if stride > side:
             raise IGCError(f"{layer.name}: stride {stride} is larger than its {side}×{side} input map")
         pointwise = k == 1 and stride == 1
-        mode = _view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
+        mode = view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
             use_sv and pointwise and groups > 1) else None
         chunks = cin // pending if mode == "views" and pending else groups
         tail_layer: tuple = ()
@@ -221,8 +221,12 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
     return out
 
 
-def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
-    """igcdesign.probe.fast._view_rule: 'rows', 'views' or None."""
+def view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
+    """How per-group products on strided views save a copy here, or None where they do not:
+    'rows' on a channels-last map with no shuffle to read through (the batched product would copy
+    the map into (n, g, ci, h·w) first); 'views' of a contiguous map (after one layout copy when
+    it is channels-last) read through a shuffle whose groups ``ci`` divides, or written through
+    the trailing shuffle (IGCV1's permute-back)."""
     if channels_last and pending == 0:
         return "rows"
     if pending and pending % ci:

@@ -36,6 +36,7 @@ from torch import nn
 
 from igcdesign.errors import IGCError, shown
 from igcdesign.layers import GroupConv, Permute
+from igcdesign.latency.steps import view_rule
 from igcdesign.probe.modules import _concrete, chain_module, conv_padding
 
 from igcdesign.probe import DEFAULT_IMPL, IMPLEMENTATIONS, parse_impls  # noqa: F401 (torch-free, re-exported)
@@ -374,7 +375,7 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
         if cin % groups or cout % groups:
             raise IGCError(f"{layer.name}: {groups} groups do not divide {cin} → {cout} channels")
         pointwise = k == 1 and stride == 1
-        mode = _view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
+        mode = view_rule(channels_last, pending, cin // groups, tail_groups if position == last_conv else 0, groups) if (
             use_sv and pointwise and groups > 1) else None
         chunks = cin // pending if mode == "views" and pending else groups  # products the step runs
         if mode is not None and chunks <= MAX_VIEW_GROUPS:
@@ -400,21 +401,6 @@ def compile_chain(chain: Sequence[Any], plan: str = DEFAULT_PLAN, *, shuffle_in:
         pending = 0
     flush()
     return steps, plan
-
-
-def _view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
-    """How per-group products on strided views save a copy here, or None where they do not:
-    'rows' on a channels-last map with no shuffle to read through (the batched product would copy
-    the map into (n, g, ci, h·w) first); 'views' of a contiguous map (after one layout copy when
-    it is channels-last) read through a shuffle whose groups ``ci`` divides, or written through
-    the trailing shuffle (IGCV1's permute-back)."""
-    if channels_last and pending == 0:
-        return "rows"
-    if pending and pending % ci:
-        return None
-    if pending or tail == groups:
-        return "views"
-    return None
 
 
 def fast_module(chain: Sequence[Any], *, bn: bool = False, relu: bool = False, plan: str = DEFAULT_PLAN,
