@@ -5,7 +5,7 @@ shortcut), a channel split, a concat. `count` and `check` take them beside the b
 |---|---|
 | ``shufflenetv2-unit:C=116`` | ShuffleNet V2's unit: split, one branch, identity half, concat, shuffle |
 | ``shufflenetv2-unit:Cin=116,C=232,s=2`` | its down-sampling unit (two branches from the whole input) |
-| ``shufflenetv1-unit:C=240,g=3`` | ShuffleNet V1's unit with its identity shortcut added |
+| ``shufflenetv1-unit:C=240,g=3`` | ShuffleNet V1's unit with its identity shortcut added (``g1=``: its first conv's groups, default g) |
 | ``shufflenetv1-unit:Cin=240,C=480,g=3,s=2`` | its down-sampling unit (average-pool path, concat) |
 | ``resnet-unit:Cin=64,C=128,s=2`` | ResNet's basic unit; a projection shortcut where s ≠ 1 or Cin ≠ C |
 | ``resnet-bottleneck:Cin=256,C=512,mid=128,G=32,s=2`` | ResNet/ResNeXt bottleneck (stride on the 3×3 conv) |
@@ -63,11 +63,13 @@ def shufflenetv2_unit(items: dict[str, str]) -> tuple[str, Unit]:
 def shufflenetv1_unit(items: dict[str, str]) -> tuple[str, Unit]:
     from igcdesign.nets.shufflenets import shufflenet_v1_unit
 
-    v = _ints("shufflenetv1-unit", items, ("C",), {"Cin": None, "g": 3, "s": 1})
+    v = _ints("shufflenetv1-unit", items, ("C",), {"Cin": None, "g": 3, "g1": 0, "s": 1})
     if v["s"] == 1 and v["Cin"] != v["C"]:
         raise SpecError(f"shufflenetv1-unit: at s=1 the unit keeps its width (Cin = C), got {v['Cin']} → {v['C']}")
-    spec = _text("shufflenetv1-unit", v, ("Cin", "C", "g", "s"), {"s": 1, "Cin": v["C"]})
-    return spec, shufflenet_v1_unit(spec, v["Cin"], v["C"], v["g"], v["s"] == 2)
+    if v["g1"] == 0:  # pytorchcv's ignore_group (one group) in a network's first unit is g1=1
+        v["g1"] = v["g"]
+    spec = _text("shufflenetv1-unit", v, ("Cin", "C", "g", "g1", "s"), {"s": 1, "Cin": v["C"], "g1": v["g"]})
+    return spec, shufflenet_v1_unit(spec, v["Cin"], v["C"], v["g"], v["s"] == 2, v["g1"])
 
 
 def resnet_unit(items: dict[str, str]) -> tuple[str, Unit]:

@@ -7,8 +7,11 @@ Format (YAML shown; the same keys in JSON)::
     classes: 10             # default classes (default 1000)
     in_channels: 3          # default 3
     stem: {width: 32, k: 3, stride: 1}     # optional conv + BN + ReLU; also groups: g, pool: max|avg
+                            # (3×3, stride 2, padding 1) or pool: {kind: max|avg, k: 3, stride: 2,
+                            # padding: 1, ceil_mode: false} (padding at most k // 2, as torch)
     stages:                 # at least one
-      - block: "igcv1:L=4,M=8"   # any block spec (docs/conventions.md §3), without s= (the stage's stride)
+      - block: "igcv1:L=4,M=8"   # any block spec (docs/conventions.md §3), without s= (the stage's stride),
+                                 # or a unit spec (below)
         repeats: 2               # default 1
         stride: 1                # stride of the stage's first block (default 1)
         width: 32                # output channels (default: the spec's width)
@@ -29,6 +32,16 @@ How `width` and the stage's input width enter the block:
   ``C ≠ width``, igcv3's ``C`` ≠ the width the stage receives, ``Cout ≠ width``) is an error naming the
   stage, never silently replaced: leave such keys out of the spec to let the stage set them.
 
+Units with a second path, a split or a concat (:mod:`igcdesign.nets.unitspecs`:
+``shufflenetv2-unit``, ``shufflenetv1-unit:g=3``, ``resnet-unit``, ``resnet-bottleneck:mid=128,G=32``)
+are written as the stage's block, without ``Cin``, ``C`` and ``s``: the stage's first unit
+takes the width the stage receives (``Cin``) and the stage's stride (``s``, 1 or 2), every unit
+gives ``C = width`` (default: the spec's ``C``), so ``{block: shufflenetv2-unit, repeats: 4,
+stride: 2, width: 116}`` is ShuffleNet V2's first stage (a down-sampling unit, then three that
+split). A unit brings its own shortcut, BN and activations: ``shortcut`` and ``norm`` are
+refused beside it; ``Cin`` or ``C`` stated in the spec must agree with the stage. ShuffleNet V1's
+network starts with a unit whose first conv has one group: ``shufflenetv1-unit:g=3,g1=1``.
+
 Bounds, checked before the blocks are built: a regular file of at most 256 KiB, 65,536 values
 with YAML aliases expanded, 256 stages, 4,096 repeats per stage, 4,096 blocks and 65,536 convs
 in the network.
@@ -43,6 +56,7 @@ first conv when all are 1×1; the stem's pool is 3×3 with stride 2 and padding 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +66,7 @@ from igcdesign.nets.model import (Network, Pool, Segment, Stage, Unit, conv_unit
                                   with_stride)
 from igcdesign.families.block import Block
 from igcdesign.nets.residual import projection
+from igcdesign.nets.unitspecs import UNIT_SPECS, is_unit_spec
 from igcdesign.nets.values import MAX_BLOCKS
 from igcdesign.spec import parse_int, split_spec
 
@@ -59,6 +74,7 @@ SUFFIXES = (".yaml", ".yml", ".json")
 TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "head")
 STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm")
 STEM_POOLS = ("max", "avg")
+POOL_KEYS = ("kind", "k", "stride", "padding", "ceil_mode")
 MAX_VALUE = 1 << 24
 MAX_REPEATS = 1 << 12
 MAX_BYTES = 1 << 18  # a stage file is a few KB; 256 KiB holds thousands of stage lines
@@ -231,11 +247,8 @@ def load_network(text: str) -> Network:
         k = _odd_kernel(stem.get("k", 3), f"{where}: stem k")
         stride = _int(stem.get("stride", 1), f"{where}: stem stride", high=64)
         groups = _int(stem.get("groups", 1), f"{where}: stem groups")
-        pool = stem.get("pool")
-        if pool is not None and pool not in STEM_POOLS:
-            raise SpecError(f"{where}: stem pool must be max or avg")
-        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, "relu", groups=groups,
-                                               pool=Pool(pool, 3, 2, 1) if pool else None),)))
+        pool = _pool(stem["pool"], f"{where}: stem pool") if "pool" in stem else None
+        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, "relu", groups=groups, pool=pool),)))
         cin = width
     raw_stages = doc.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -254,6 +267,25 @@ def load_network(text: str) -> Network:
         width = _int(head["width"], f"{where}: head width")
         stages.append(Stage("head", (conv_unit("head conv", cin, width, 1, 1, "relu"),)))
     return Network(name.strip(), "file", tuple(stages), resolution, classes, in_channels=in_channels)
+
+
+def _pool(value: Any, what: str) -> Pool:
+    """`max` or `avg` (3×3, stride 2, padding 1), or a mapping of kind, k, stride, padding, ceil_mode."""
+    if isinstance(value, str) and value in STEM_POOLS:
+        return Pool(value, 3, 2, 1)
+    if not isinstance(value, dict):
+        raise SpecError(f"{what} must be max or avg, or a mapping of {', '.join(POOL_KEYS)}")
+    value = _mapping(value, what, POOL_KEYS)
+    kind = value.get("kind")
+    if kind not in STEM_POOLS:
+        raise SpecError(f"{what} kind must be max or avg")
+    k = _int(value.get("k", 3), f"{what} k", high=63)
+    stride = _int(value.get("stride", 2), f"{what} stride", high=64)
+    padding = _int(value.get("padding", k // 2), f"{what} padding", low=0, high=k // 2)  # torch's bound
+    ceil_mode = value.get("ceil_mode", False)
+    if not isinstance(ceil_mode, bool):
+        raise SpecError(f"{what} ceil_mode must be true or false")
+    return Pool(kind, k, stride, padding, ceil_mode)
 
 
 def _odd_kernel(value: Any, what: str) -> int:
@@ -286,6 +318,8 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
     repeats = _int(raw.get("repeats", 1), f"{what} repeats", high=MAX_REPEATS)
     stride = _int(raw.get("stride", 1), f"{what} stride", high=64)
     width = _int(raw["width"], f"{what} width") if "width" in raw else None
+    if is_unit_spec(raw["block"]):
+        return _unit_stage(raw, cin, repeats, stride, width, what, label, budget or Budget(what))
     shortcut = raw.get("shortcut", False)
     if not (isinstance(shortcut, bool) or shortcut == "projection"):  # 1 is not true here
         raise SpecError(f"{what} shortcut must be true or false, or projection")
@@ -330,6 +364,45 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
                           side=side, act="relu" if norm == "conv" else None))
         cin = cout
         width = cout if width is None else width
+    return Stage(label, tuple(units))
+
+
+def _unit_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | None, what: str, label: str,
+                budget: Budget) -> Stage:
+    """A stage of `repeats` units of a unit spec (igcdesign.nets.unitspecs): the first takes the
+    stage's input width (``Cin``) and its stride (``s``), the others keep ``C = width``."""
+    for key in ("shortcut", "norm"):
+        if key in raw:
+            raise SpecError(f"{what}: a unit spec brings its own shortcut and BN (leave {key} out)")
+    family, items = split_spec(raw["block"])
+    spec = shown(raw["block"].strip())
+    if "s" in items:
+        raise SpecError(f"{what}: give the stride as the stage's stride, not s= in the unit spec")
+    if stride > 2:
+        raise SpecError(f"{what} stride: a unit takes stride 1 or 2, got {stride}")
+    C, Cin = _stated(items, "C", family), _stated(items, "Cin", family)
+    if C is not None and width is not None and C != width:
+        raise SpecError(f"{what}: unit {spec} says C={C} but the stage width is {width}")
+    width = width if width is not None else C
+    if width is None:
+        raise SpecError(f"{what}: give the stage a width (or C= in the unit spec {spec})")
+    if Cin is not None and Cin != cin:
+        raise SpecError(f"{what}: unit {spec} says Cin={Cin} but the stage receives {cin} channels")
+    units = []
+    made: dict[tuple[int, int], Unit] = {}  # units receiving the same input are built once
+    for j in range(repeats):
+        s = stride if j == 0 else 1
+        if (cin, s) not in made:
+            try:
+                _, unit = UNIT_SPECS[family]({**items, "Cin": str(cin), "C": str(width), "s": str(s)})
+            except SpecError as e:
+                raise SpecError(f"{what} unit {j + 1}: {e}") from None
+            made[cin, s] = unit
+        unit = made[cin, s]
+        side = unit.side.layers if unit.side is not None else ()
+        budget.take(1, sum(1 for layer in unit.layers + side if hasattr(layer, "cout")))
+        units.append(dataclasses.replace(unit, name=f"{label} unit {j + 1}"))
+        cin = unit.cout
     return Stage(label, tuple(units))
 
 
