@@ -10,7 +10,7 @@ neither torch, pandas, matplotlib nor sympy):
 - ``parse(spec)`` → :class:`Block`; every function below takes a spec string or a Block;
 - ``count(spec, hw=32)`` → ``.params``, ``.mult_adds``, ``.mem_access``, ``.layers``;
 - ``widest(budget, kernel=3, family=None, …)`` → results with ``.family``, ``.width``, ``.params``, ``.spec``;
-- ``check(spec)`` → ``.verdict``, ``.min_paths``, ``.max_paths``, ``.fix``;
+- ``check(spec)`` → ``.verdict``, ``.min_paths``, ``.max_paths``, ``.fix`` (unit specs too, as ``count`` and ``module``);
 - ``table(budget, family="igcv1", …)`` and ``space(family, max_params, …)`` → ``.rows``,
   ``.to_frame()`` (pandas), and ``space(...).pareto(x, y)``;
 - ``net(spec_or_file, bn=False, …)`` → ``.params``, ``.mult_adds``, ``.mem_access``, ``.stages``;

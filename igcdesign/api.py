@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from igcdesign.errors import IGCError
+from igcdesign.errors import IGCError, shown
 
 if TYPE_CHECKING:  # pragma: no cover - names for annotations only
     from igcdesign.connectivity.verdict import CheckResult
@@ -124,7 +124,15 @@ def check(spec: "str | Block", perms: Sequence[Sequence[int]] | None = None) -> 
     """The complementarity verdict of ``igcdesign check``: ``.verdict`` ('strict', 'relaxed',
     'redundant' or 'sparse'), ``.min_paths`` and ``.max_paths`` over every (output, input) pair,
     and ``.fix`` (a dict with the suggested spec, or None). `perms`: explicit permutations, one
-    index list per gap between convs (what ``--perm-file`` holds)."""
+    index list per gap between convs (what ``--perm-file`` holds). A unit spec
+    (``shufflenetv2-unit:C=116``) gives its :class:`~igcdesign.nets.unitcheck.UnitCheck`, the
+    same fields over the whole unit (both paths, the join), ``.as_dict()`` the CLI's document."""
+    from igcdesign.nets.unitspecs import is_unit_spec
+
+    if is_unit_spec(spec):
+        from igcdesign.nets.unitcheck import check_unit_spec
+
+        return check_unit_spec(spec, perms=perms)
     from igcdesign.connectivity import analyze
 
     return analyze(parse(spec), perms=perms)
@@ -286,12 +294,27 @@ def module(spec: "str | Block", bn: bool = False, relu: bool = False, impl: str 
     ``impl='fast'`` (default) runs 1×1 group convs as batched matrix products and grouped k×k
     convs channels-last (:mod:`igcdesign.probe.fast`); ``impl='plain'`` is one ``nn.Conv2d``
     per conv, kept for reference. Both compute the same function with the same parameters.
+    A unit spec (``resnet-unit:Cin=64,C=128,s=2``) builds the whole unit, both paths and the
+    join, with its own activations; `bn` then builds the BNs the unit has between its convs
+    (without them its parameters are ``count``'s), and `relu` is refused (the unit has its own).
     Imports torch (IGCError with the install hint when it is missing)."""
+    from igcdesign.nets.unitspecs import is_unit_spec
     from igcdesign.probe import parse_impls, require_torch
 
-    block = parse(spec)
+    if is_unit_spec(spec):
+        from igcdesign.nets.unitspecs import parse_unit
+
+        _, unit = parse_unit(spec)
+        if relu:
+            raise IGCError(f"{shown(spec.strip())}: a unit has its own activations; relu= adds one after a block")
+    else:
+        block = parse(spec)
     (impl,) = parse_impls(impl)[:1]
     require_torch()
+    if is_unit_spec(spec):
+        from igcdesign.probe.networks import unit_module
+
+        return unit_module(unit, bn=bn, impl=impl)
     from igcdesign.probe.fast import build
 
     return build(block.chain, impl, bn=bn, relu=relu)
@@ -304,8 +327,10 @@ def predict_latency(spec: "str | Block", hw: int = 32, batch: int = 1, impl: str
     ``.accuracy`` (the model's measured error here, or None). `profile`: a
     :class:`~igcdesign.profile.Profile`, a profile file, or None for this machine's (IGCError
     saying to run ``igcdesign calibrate`` when there is none)."""
-    from igcdesign.latency import predict
+    from igcdesign.latency import predict, refuse_units
     from igcdesign.profile import Profile, read_profile
+
+    refuse_units([spec])
 
     if profile is not None and not isinstance(profile, Profile):
         profile = read_profile(profile)

@@ -45,20 +45,16 @@ def check(
 def _check_unit(spec: str, perm_file: str | None, json_: bool) -> None:
     """A unit with a second path, a split or a concat (igcdesign.nets.unitspecs): its verdict
     from the unit's path counts; exits like a block's check."""
-    from igcdesign.errors import IGCError
-    from igcdesign.nets.unitcheck import check_unit, render_unit_check
-    from igcdesign.nets.unitspecs import parse_unit
+    from igcdesign.nets.unitcheck import check_unit_spec, render_unit_check
 
-    if perm_file is not None:
-        raise IGCError("--perm-file replaces the gaps of a block's chain; a unit spec has none to replace")
-    doc = check_unit(*parse_unit(spec))
+    result = check_unit_spec(spec, perms=perm_file)
     if json_:
         from igcdesign.output import emit_json
 
-        emit_json(doc)
+        emit_json(result.as_dict())
     else:
-        render_unit_check(doc)
-    raise typer.Exit(0 if doc["verdict"] in ("strict", "relaxed") else 1)
+        render_unit_check(result.as_dict())
+    raise typer.Exit(result.exit_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -36,7 +36,7 @@ def latency(
     floor_ms and per layer, with the model's measured error here."""
     from igcdesign.errors import IGCError
     from igcdesign.families import parse_block
-    from igcdesign.latency import check_sizes
+    from igcdesign.latency import check_sizes, refuse_units
     from igcdesign.validate import check_min_time
 
     specs = list(specs or [])
@@ -46,6 +46,7 @@ def latency(
         raise IGCError("give at least one block spec (or --seed to measure the seeding grid)")
     check_sizes(hw, batch, impl)
     check_min_time(min_time)
+    refuse_units(specs)
     blocks = [parse_block(spec) for spec in specs]
     profile, path = _profile(profile_file, threads)
     progress = _progress(json_)

@@ -116,6 +116,18 @@ def layer_model(profile: Profile) -> LayerModel:
     return model
 
 
+def refuse_units(specs: Iterable[Any]) -> None:
+    """IGCError naming the first unit spec (``shufflenetv2-unit:C=116``, igcdesign.nets.unitspecs)
+    among `specs`: the layer table prices the steps of one chain, and a unit's second path, split
+    or join is none; ``probe`` measures units."""
+    from igcdesign.nets.unitspecs import is_unit_spec
+
+    for spec in specs:
+        if is_unit_spec(spec):
+            raise IGCError(f"latency predicts blocks (one chain of layers); {shown(str(spec).strip())} is a unit "
+                           "with a second path, split or join: measure it with `igcdesign probe`")
+
+
 def check_sizes(hw: int, batch: int, impl: str) -> None:
     """IGCError (one line) for a map side, batch or implementation out of bounds."""
     from igcdesign.validate import check_hw

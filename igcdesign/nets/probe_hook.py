@@ -78,4 +78,6 @@ def net_target(text: str, hw: int) -> Target:
 NETWORKS = TargetKind("network", claims=is_net_spec, resolve=net_target)
 register_target_kind(NETWORKS)
 
+import igcdesign.nets.unit_target  # noqa: E402,F401 (registers unit specs as probe targets too)
+
 __all__ = ["NETWORKS", "is_net_spec", "net_target", "target_at"]

@@ -10,6 +10,7 @@ unit's p(o, i), docs/conventions.md §2.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from igcdesign.connectivity.paths import MAX_DENSE_ENTRIES, apply_layer, classify, path_bound
@@ -54,9 +55,50 @@ def unit_path_matrix(unit: Unit):
     return rows
 
 
-def check_unit(spec: str, unit: Unit) -> dict[str, Any]:
-    """`check`'s document of a unit: verdict, path range, disconnected pairs, the histogram of
-    path counts, and its layers (body, second path, after the join)."""
+@dataclass(frozen=True)
+class UnitCheck:
+    """What `check UNITSPEC` reports: the verdict and path range of the whole unit (both paths,
+    the join, the permutations after it). ``as_dict()`` is the --json document; ``.min_paths``,
+    ``.max_paths``, ``.fix`` (always None: no fix is suggested for a unit) and ``.exit_code``
+    read as a block's :class:`~igcdesign.connectivity.verdict.CheckResult` does."""
+
+    spec: str
+    verdict: str
+    paths_min: int
+    paths_max: int
+    disconnected_pairs: int
+    layers: list[dict[str, Any]]
+    cin: int
+    cout: int
+    join: str
+    histogram: list[list[int]] = field(default_factory=list)  # [paths, pairs], ascending
+    fix: None = None
+    super_channels: None = None
+
+    @property
+    def min_paths(self) -> int:
+        return self.paths_min
+
+    @property
+    def max_paths(self) -> int:
+        return self.paths_max
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.verdict in ("strict", "relaxed") else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec, "verdict": self.verdict, "paths_min": self.paths_min, "paths_max": self.paths_max,
+            "disconnected_pairs": self.disconnected_pairs, "super_channels": self.super_channels,
+            "layers": self.layers, "fix": self.fix, "cin": self.cin, "cout": self.cout, "join": self.join,
+            "histogram": self.histogram,
+        }
+
+
+def unit_check(spec: str, unit: Unit) -> UnitCheck:
+    """The verdict of a unit from its path matrix: path range, disconnected pairs, the histogram
+    of path counts, and its layers (body, second path, after the join)."""
     import numpy as np
 
     p = unit_path_matrix(unit)
@@ -68,20 +110,28 @@ def check_unit(spec: str, unit: Unit) -> dict[str, Any]:
         if unit.side.pool is not None:
             layers.append({"path": "second", "kind": "pool", "name": unit.side.pool.text()})
     layers += [{"path": "after join", "kind": layer.kind, "name": layer.name} for layer in unit.after]
-    return {
-        "spec": spec,
-        "verdict": classify(pmin, pmax),
-        "paths_min": pmin,
-        "paths_max": pmax,
-        "disconnected_pairs": int(counts[0]) if pmin == 0 else 0,
-        "super_channels": None,
-        "layers": layers,
-        "fix": None,
-        "cin": unit.cin,
-        "cout": unit.cout,
-        "join": _join_text(unit),
-        "histogram": [[int(v), int(n)] for v, n in zip(values.tolist(), counts.tolist())],
-    }
+    return UnitCheck(
+        spec=spec, verdict=classify(pmin, pmax), paths_min=pmin, paths_max=pmax,
+        disconnected_pairs=int(counts[0]) if pmin == 0 else 0, layers=layers, cin=unit.cin, cout=unit.cout,
+        join=_join_text(unit), histogram=[[int(v), int(n)] for v, n in zip(values.tolist(), counts.tolist())],
+    )
+
+
+def check_unit(spec: str, unit: Unit) -> dict[str, Any]:
+    """`check --json`'s document of a unit (:func:`unit_check` as a dict)."""
+    return unit_check(spec, unit).as_dict()
+
+
+def check_unit_spec(text: str, perms: Any = None) -> UnitCheck:
+    """The verdict of a unit spec (igcdesign.nets.unitspecs), what `check` and the library's
+    ``check`` answer; SpecError for a bad spec, IGCError when permutations are given (a unit has
+    no gaps of a chain for them to replace)."""
+    from igcdesign.nets.unitspecs import parse_unit
+
+    if perms is not None:
+        raise IGCError("explicit permutations (--perm-file, perms=) replace the gaps of a block's chain; "
+                       "a unit spec has none to replace")
+    return unit_check(*parse_unit(text))
 
 
 def _join_text(unit: Unit) -> str:

@@ -28,7 +28,7 @@ def render_probe(document: dict[str, Any]) -> None:
         Text(str(document["device"]), style="bold"),
         f"· torch {document['torch']} · {document['threads']} "
         f"thread{'s' if document['threads'] != 1 else ''} · "
-        f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · output map "
+        f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · input map "
         f"{document['hw']}×{document['hw']}"
     )
     table = Table(show_header=True, header_style="bold")
