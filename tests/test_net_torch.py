@@ -115,13 +115,14 @@ def test_probe_hook_target():
 @pytest.mark.parametrize("text, kind", [
     ("igcv1-cifar:L=4,M=8,D=8", "network"), ("mobilenetv2", "network"), ("mobilenetv2:alpha=0.5", "network"),
     ("mobilenetv2:t=4", "network"), ("mobilenetv2:C=24,t=6", "block"), ("igcv1:L=4,M=8", "block"),
+    ("shufflenetv2-unit:C=8", "unit"),
 ])
 def test_probe_tells_networks_from_blocks_by_registration(text, kind):
     """'mobilenetv2' names a network and a block family: the keys decide, nothing is guessed."""
     from igcdesign.probe.measure import probe  # noqa: F401 (the measuring module registers networks)
     from igcdesign.probe.targets import TARGET_KINDS, resolve_target
 
-    assert [k.name for k in TARGET_KINDS] == ["network", "block"]
+    assert [k.name for k in TARGET_KINDS] == ["network", "unit", "block"]
     assert resolve_target(text, 8).kind == kind
 
 
