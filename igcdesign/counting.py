@@ -53,8 +53,7 @@ def layer_row(layer, positions: int, in_positions: int | None = None, hw: int | 
         row.update(width=layer.width, groups=layer.groups)
     if hw is not None:
         row["hw"] = hw
-    mem = layer.mem_access(positions, in_positions) if isinstance(layer, GroupConv) else layer.mem_access(positions)
-    row.update(params=layer.params(), mult_adds=layer.mult_adds(positions), mem_access=mem)
+    row.update(params=layer.params(), mult_adds=layer.mult_adds(positions), mem_access=layer.mem_access(positions, in_positions))
     return row
 
 

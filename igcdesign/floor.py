@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from igcdesign.layers import layer_sides
+from igcdesign.layers import positioned
 from igcdesign.profile import Profile
 
 DTYPE_BYTES = {"float32": 4, "float64": 8, "bfloat16": 2, "float16": 2}
@@ -97,7 +97,8 @@ def floor_of(costs: Iterable[tuple[int, int]], profile: Profile, dtype: str = "f
 
 
 def chain_floor(chain: Sequence[Any], positions: int, profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
-    """The floor of a block's chain on `positions` output pixels per sample, for `batch` samples.
+    """The floor of a block's chain on `positions` output pixels per sample, for `batch` samples:
+    every layer at the same map, a stride-1 chain (a strided one: :func:`block_floor`).
 
     Maps scale with the batch and weights do not: mem_access(batch · positions) is exactly
     batch × (input + output maps) + weights, as ShuffleNet V2 counts one call on a batch.
@@ -106,30 +107,28 @@ def chain_floor(chain: Sequence[Any], positions: int, profile: Profile, dtype: s
     return walk_floor(((layer, positions) for layer in chain), profile, dtype, batch)
 
 
-def positioned(chain: Sequence[Any], hw: int) -> list[tuple[Any, int]]:
-    """(layer, output positions) for every layer of a chain entered on an hw×hw map: each layer
-    at its own output map, so a strided conv and what follows it are costed smaller."""
-    return [(layer, out * out) for layer, _, out in layer_sides(chain, hw)]
-
-
 def block_floor(block: Any, hw: int, profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
     """The floor of a parsed block entered on an hw×hw map (every layer at its own output map)."""
     return walk_floor(positioned(block.chain, hw), profile, dtype, batch)
 
 
-def walk_floor(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
-    """The floor of (layer, output positions) pairs, e.g. a network walked stage by stage."""
+def walk_floor(layers: Iterable[tuple], profile: Profile, dtype: str = "float32", batch: int = 1) -> Floor:
+    """The floor of (layer, output positions[, input positions]) tuples, e.g. a network walked
+    stage by stage (see :func:`layer_floors`)."""
     return Floor(tuple(f for f in layer_floors(layers, profile, dtype, batch) if f is not None))
 
 
-def layer_floors(layers: Iterable[tuple[Any, int]], profile: Profile, dtype: str = "float32",
+def layer_floors(layers: Iterable[tuple], profile: Profile, dtype: str = "float32",
                  batch: int = 1) -> list[LayerFloor | None]:
-    """Per (layer, output positions) pair its floor for `batch` samples; None for a layer that
-    moves nothing (an identity permutation): no work, no call."""
+    """Per (layer, output positions[, input positions]) tuple, positions per sample, its floor for
+    `batch` samples; None for a layer that moves nothing (an identity permutation): no work, no
+    call. Without input positions a conv reads positions·stride², exact only where its stride
+    divides the input side: strided layers come with theirs (:func:`positioned`)."""
     size = dtype_bytes(dtype)
     out: list[LayerFloor | None] = []
-    for layer, positions in layers:
-        mem = layer.mem_access(batch * positions)
+    for layer, positions, *given in layers:
+        in_positions = batch * given[0] if given else None
+        mem = layer.mem_access(batch * positions, in_positions)
         out.append(layer_floor(layer.mult_adds(batch * positions), mem, profile, size) if mem else None)
     return out
 

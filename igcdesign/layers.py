@@ -96,8 +96,10 @@ class Permute:
             return 1 - identity.astype(int)
         return 0 if identity is True else 1
 
-    def mem_access(self, positions: Any) -> Any:
-        """Read and write of the whole map: 2·H·W·C, or nothing for the identity."""
+    def mem_access(self, positions: Any, in_positions: Any = None) -> Any:
+        """Read and write of the whole map: 2·H·W·C, or nothing for the identity. `in_positions`
+        is taken as a conv's is, so that every layer is costed by one call; a permutation's input
+        map is its output map."""
         return 2 * positions * self.width * self.moves()
 
     def width_out(self) -> Any:
@@ -160,6 +162,13 @@ def layer_sides(chain: Sequence[Layer], side: int) -> list[tuple[Any, int, int]]
     return rows
 
 
+def positioned(chain: Sequence[Layer], side: int) -> list[tuple[Any, int, int]]:
+    """(layer, output positions, input positions) of every layer of a chain entered at
+    side×side (:func:`layer_sides` squared): what each layer's ``mem_access(positions,
+    in_positions)`` needs to be exact where a stride does not divide its input side."""
+    return [(layer, out * out, inside * inside) for layer, inside, out in layer_sides(chain, side)]
+
+
 def chain_params(chain: Sequence[Layer]) -> Any:
     """Total weights of a chain."""
     return sum((layer.params() for layer in chain), 0)
@@ -172,7 +181,8 @@ def chain_mult_adds(chain: Sequence[Layer], positions: Any) -> Any:
 
 
 def chain_mem_access(chain: Sequence[Layer], positions: Any) -> Any:
-    """Total ShuffleNet V2 memory access cost of a chain."""
+    """Total ShuffleNet V2 memory access cost of a chain, every layer at `positions` (a stride-1
+    chain; a strided one is walked with :func:`positioned`)."""
     return sum((layer.mem_access(positions) for layer in chain), 0)
 
 

@@ -97,5 +97,5 @@ def test_the_plain_module_runs_every_shuffle_as_a_copy():
 def test_each_chain_layer_is_costed_by_exactly_one_step():
     chain = parse_block("igcv1:L=4,M=8").chain
     for plan in PLANS + ("plain",):
-        layers = [layer for p in plan_steps(chain, plan, 8, 1) for layer, _ in p.layers]
+        layers = [layer for p in plan_steps(chain, plan, 8, 1) for layer, *_ in p.layers]
         assert sorted(map(id, layers)) == sorted(map(id, chain))

@@ -53,8 +53,9 @@ def work_floor_s(step: Step, profile: Any, dtype: str = "float32") -> float:
     return max(macs / profile.peak, moved * size / profile.bandwidth) + call
 
 
-def chain_floor_s(layers: Iterable[tuple[Any, int]], batch: int, profile: Any, dtype: str = "float32") -> float:
-    """The roofline floor (igcdesign.floor) of (layer, output positions per sample) pairs."""
+def chain_floor_s(layers: Iterable[tuple], batch: int, profile: Any, dtype: str = "float32") -> float:
+    """The roofline floor (igcdesign.floor) of (layer, output positions[, input positions]) per
+    sample."""
     return sum(f.floor_s for f in layer_floors(layers, profile, dtype, batch) if f is not None)
 
 

@@ -122,10 +122,11 @@ def check_step(step: Step) -> Step:
 @dataclass(frozen=True)
 class PlannedStep:
     """A step and the chain layers it runs (a conv and the shuffle it reads, or one permutation),
-    each with its output positions per sample: what the step's floor sums."""
+    each with its output positions per sample (a conv also with its input positions, exact where
+    its stride does not divide the side): what the step's floor sums."""
 
     step: Step
-    layers: tuple[tuple[Any, int], ...]
+    layers: tuple[tuple[Any, ...], ...]
     name: str
 
 
@@ -210,7 +211,7 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
             cl = use_cl and (1 < groups < cin or channels_last)
             step = Step("conv", cin, cout, groups, k, stride, side, batch, actual, cl, pending)
         side_out = step.hw_out
-        layers = ((pending_layer,) if pending_layer else ()) + ((layer, side_out * side_out),) + tail_layer
+        layers = ((pending_layer,) if pending_layer else ()) + ((layer, side_out * side_out, side * side),) + tail_layer
         out.append(PlannedStep(step, layers, layer.name))
         channels_last = actual = step.cl_out
         side = side_out

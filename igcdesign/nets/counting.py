@@ -12,7 +12,8 @@ Conventions (docs/conventions.md §2):
   output resolution, as networks.md asks. A unit's second path (projection shortcut, pool,
   ShuffleNet's branch) starts from the unit's input map. The classifier adds its weights (one
   position); bias additions, BN, activations, pooling, shortcuts, splits and concats add none.
-- mem_access: each conv's and permutation's ``mem_access(positions)`` (ShuffleNet V2: input +
+- mem_access: each conv's and permutation's ``mem_access(positions, in_positions)`` at its own
+  output and input maps (ShuffleNet V2: input +
   output maps + weights; 2·H·W·C per moving permutation); the classifier as a 1×1 conv on one
   position plus its bias. BN (folded at inference), activations, pooling and shortcut additions
   are not counted.
@@ -129,12 +130,13 @@ def unit_sides(unit: Unit, side: int) -> tuple[list[tuple[Any, int, int]], int]:
     return rows, out
 
 
-def walk(units: Iterable[Unit], side: int) -> Iterator[tuple[Unit, Any, int]]:
-    """(unit, layer, output positions of that layer) for every layer, entering at side×side."""
+def walk(units: Iterable[Unit], side: int) -> Iterator[tuple[Unit, Any, int, int]]:
+    """(unit, layer, output positions, input positions of that layer) for every layer, entering
+    at side×side."""
     for unit in units:
         rows, side = unit_sides(unit, side)
-        for layer, _, out in rows:
-            yield unit, layer, out * out
+        for layer, side_in, out in rows:
+            yield unit, layer, out * out, side_in * side_in
 
 
 def unit_segments(unit: Unit) -> tuple:
@@ -149,10 +151,7 @@ def count_unit(unit: Unit, side: int, bn: bool) -> tuple[int, int, int, int, int
     for layer, side_in, side_out in rows:
         params += layer.params()
         mult_adds += layer.mult_adds(side_out * side_out)
-        if isinstance(layer, GroupConv):
-            mem += layer.mem_access(side_out * side_out, side_in * side_in)
-        else:
-            mem += layer.mem_access(side_out * side_out)
+        mem += layer.mem_access(side_out * side_out, side_in * side_in)
     bn_params = sum(2 * segment.cout for segment in unit_segments(unit) if segment.bn) if bn else 0
     return params + bn_params, mult_adds, mem, bn_params, out
 

@@ -42,7 +42,7 @@ def target_at(text, resolution: int | None = None, classes: int | None = None, f
     classes, side = check_options(net, classes, resolution)
     counted = count_net(net, classes=classes, resolution=side, bn=False, fc=fc)
     activations, workspace = map_footprint(
-        net.in_channels * side * side, ((layer, positions) for _, layer, positions in walk(net.units(), side))
+        net.in_channels * side * side, ((layer, positions) for _, layer, positions, _ in walk(net.units(), side))
     )
     kernel = max(c.k for u in net.units() for c in u.convs)
 
@@ -65,7 +65,7 @@ def target_at(text, resolution: int | None = None, classes: int | None = None, f
         factory=factory,
         kernel=int(kernel),
         workspace=int(workspace),
-        floor_layers=tuple((layer, positions) for _, layer, positions in walk(net.units(), side))
+        floor_layers=tuple((layer, positions, read) for _, layer, positions, read in walk(net.units(), side))
         + (((classifier(net.width, classes), 1),) if fc else ()),
     )
 

@@ -41,7 +41,7 @@ def unit_target(text: str, hw: int) -> Target:
         factory=factory,
         kernel=max(int(c.k) for c in unit.convs if isinstance(c, GroupConv)),
         workspace=int(workspace),
-        floor_layers=tuple((layer, out * out) for layer, _, out in rows),
+        floor_layers=tuple((layer, out * out, side * side) for layer, side, out in rows),
     )
 
 

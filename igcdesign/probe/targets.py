@@ -29,7 +29,7 @@ class Target:
     (input included) and ``workspace`` a bound on the elements of a conv's scratch buffer (an
     unfolded k×k input), both used for the memory estimate; ``factory(bn, relu, impl)`` builds
     the module ('plain' or 'fast', :mod:`igcdesign.probe.fast`); ``floor_layers`` is every
-    (layer, output positions per sample) pair, what :mod:`igcdesign.floor` sums.
+    (layer, output positions, input positions per sample) triple, what :mod:`igcdesign.floor` sums.
     """
 
     spec: str
@@ -60,13 +60,13 @@ class TargetKind:
 def map_footprint(input_elements: int, layers) -> tuple[int, int]:
     """(elements of every map produced, the largest k×k conv's unfolded input) for one sample.
 
-    `layers` yields (layer, output positions); the second figure is the scratch buffer of an
+    `layers` yields (layer, output positions[, input positions]); the second figure is the scratch buffer of an
     im2col convolution, cin·k²·positions, for the worst conv with k > 1.
     """
     from igcdesign.layers import GroupConv
 
     activations, workspace = input_elements, 0
-    for layer, positions in layers:
+    for layer, positions, *_ in layers:
         activations += layer.width_out() * positions
         if isinstance(layer, GroupConv) and layer.k > 1:
             workspace = max(workspace, layer.cin * layer.k**2 * positions)
@@ -82,7 +82,7 @@ def block_target(text: str, hw: int) -> Target:
     block = parse_block(text)
     counted = count_block(block, hw)
     layer_convs = convs(block.chain)
-    positioned = tuple((layer, out * out) for layer, _, out in block_sides(block, hw))
+    positioned = tuple((layer, out * out, side * side) for layer, side, out in block_sides(block, hw))
     activations, workspace = map_footprint(layer_convs[0].cin * hw * hw, positioned)
     chain = block.chain
 
