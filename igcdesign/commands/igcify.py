@@ -18,6 +18,7 @@ def igcify(
     pointwise: bool = typer.Option(False, "--1x1", help="Replace dense 1×1 convs too."),
     input_: Optional[str] = typer.Option(None, "--input", metavar="SHAPE", help=INPUT_HELP),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE.pt2", help="Write the new model with torch.export (atomically)."),
+    out_stages: Optional[str] = typer.Option(None, "--out-stages", metavar="FILE.yaml", help="Write the new model as a stage file that `igcdesign net` reads (.yaml, .yml or .json; atomically). A model that is not a stem, residual units and an FC is refused in one line naming the op, and no file is written."),
     measure: bool = typer.Option(False, "--measure", help="Time the original and the new model in one run."),
     batch: List[str] = typer.Option(["1"], "--batch", help="With --measure: batch size(s) [1–65,536, at most 64 sizes]."),
     threads: Optional[int] = THREADS_OPTION,
@@ -35,6 +36,11 @@ def igcify(
     first or, with --by latency, fastest first on this machine's profile. They are built as plain
     convs and channel shuffles, freshly initialised (train or fine-tune the new model); BN and
     activations after each conv stay. The totals are inspect's, of both models.
+
+    --out-stages writes the new model as a stage file (stem, stages of chain blocks with their
+    stride, identity or projection shortcut and BN positions, a pool after the stem or a stage,
+    the classifier): `igcdesign net FILE` counts the params and mult-adds of the totals above
+    (no BN, FC with its bias), and with --bn the model's own parameter count.
     """
     from igcdesign.probe.igcify_options import check_options
     from igcdesign.probe.inspect.options import check_memory, parse_input, parse_target
@@ -48,6 +54,11 @@ def igcify(
         from igcdesign.files import check_out
 
         out_path = check_out(out, (".pt2",))
+    stages_path = None
+    if out_stages is not None:
+        from igcdesign.files import check_out
+
+        stages_path = check_out(out_stages, (".yaml", ".yml", ".json"), "--out-stages")
     settings = None
     if measure:
         from igcdesign.probe.measure import settings_from_options
@@ -75,9 +86,19 @@ def igcify(
         document["latency"] = [{key: row[key] for key in ("spec", "batch", "latency_ms", "iqr_ms", "params_torch")}
                                for row in probed["results"]]
         document["measurement"] = measurement
+    stage_text = None
+    if stages_path is not None:  # before any file is written: a model it cannot hold writes none
+        from igcdesign.probe.igcify import stage_file_text
+
+        stage_text = stage_file_text(result, shape, stages_path.suffix, f"igcify {target.text}")
     if out_path is not None:
         export_model(result.model, shape, out_path)
         document["out"] = str(out_path)
+    if stages_path is not None:
+        from igcdesign.files import atomic_write_text
+
+        atomic_write_text(stages_path, stage_text)
+        document["out_stages"] = str(stages_path)
     if json_:
         from igcdesign.output import emit_json
 

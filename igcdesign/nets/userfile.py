@@ -17,8 +17,11 @@ Format (YAML shown; the same keys in JSON)::
         width: 32                # output channels (default: the spec's width)
         shortcut: false          # true: identity where stride 1 and width in = out; projection: also a
                                  # 1×1 conv with the stride + BN where it changes (default false)
+        pool: max                # optional: a pool after the stage's last block (as the stem's)
         norm: block              # block: one BN + ReLU after the block; conv: BN after every conv,
-                                 # ReLU between them and after the block (or its shortcut)
+                                 # ReLU between them and after the block (or its shortcut);
+                                 # [n1, n2, ...]: as conv, a BN after n1 convs, after n2 more, ...
+                                 # (an IGC block in place of each conv of a ResNet unit: igcify)
     head: {width: 1280}     # optional 1×1 conv + BN + ReLU before the pool
 
 How `width` and the stage's input width enter the block:
@@ -72,7 +75,7 @@ from igcdesign.spec import parse_int, split_spec
 
 SUFFIXES = (".yaml", ".yml", ".json")
 TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "head")
-STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm")
+STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm", "pool")
 STEM_POOLS = ("max", "avg")
 POOL_KEYS = ("kind", "k", "stride", "padding", "ceil_mode")
 MAX_VALUE = 1 << 24
@@ -228,9 +231,14 @@ def _mapping(value: Any, what: str, keys: tuple[str, ...]) -> dict:
 def load_network(text: str) -> Network:
     """The network a YAML/JSON stage file describes (see the module docstring)."""
     path = Path(text.strip())
-    doc = _mapping(load_document(path), shown(path), TOP_KEYS)
-    where = shown(path)
-    name = doc.get("name", path.name)
+    return network_from_document(load_document(path), shown(path), path.name)
+
+
+def network_from_document(doc: Any, where: str, default_name: str = "network") -> Network:
+    """The network of a parsed stage-file document (`where` names it in errors); SpecError (one
+    line) for anything the module docstring does not allow."""
+    doc = _mapping(doc, where, TOP_KEYS)
+    name = doc.get("name", default_name)
     if not isinstance(name, str) or not name.strip():
         raise SpecError(f"{where}: name must be a non-empty string")
     if len(name) > MAX_NAME:
@@ -318,19 +326,26 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
     repeats = _int(raw.get("repeats", 1), f"{what} repeats", high=MAX_REPEATS)
     stride = _int(raw.get("stride", 1), f"{what} stride", high=64)
     width = _int(raw["width"], f"{what} width") if "width" in raw else None
+    pool = _pool(raw["pool"], f"{what} pool") if "pool" in raw else None
     if is_unit_spec(raw["block"]):
-        return _unit_stage(raw, cin, repeats, stride, width, what, label, budget or Budget(what))
+        stage = _unit_stage(raw, cin, repeats, stride, width, what, label, budget or Budget(what))
+    else:
+        stage = _block_stage(raw, cin, repeats, stride, width, what, label, budget or Budget(what))
+    if pool is None:
+        return stage
+    return Stage(stage.name, (*stage.units[:-1], dataclasses.replace(stage.units[-1], pool=pool)))
+
+
+def _block_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | None, what: str, label: str,
+                 budget: Budget) -> Stage:
     shortcut = raw.get("shortcut", False)
     if not (isinstance(shortcut, bool) or shortcut == "projection"):  # 1 is not true here
         raise SpecError(f"{what} shortcut must be true or false, or projection")
-    norm = raw.get("norm", "block")
-    if not isinstance(norm, str) or norm not in ("block", "conv"):
-        raise SpecError(f"{what} norm must be block or conv")
+    norm = _norm(raw.get("norm", "block"), f"{what} norm")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
-    if norm == "conv" and family.name in ("igcv3", "mobilenetv2"):
+    if norm != "block" and family.name in ("igcv3", "mobilenetv2"):
         raise SpecError(f"{what}: {family.name} blocks already have a BN after every conv (leave norm out)")
-    budget = budget or Budget(what)
     units = []
     made: dict[tuple[int, int | None], tuple] = {}  # blocks receiving the same input are built once
     for j in range(repeats):
@@ -357,11 +372,11 @@ def _stage(raw: Any, cin: int, what: str, label: str, budget: Budget | None = No
         unit_note = note(s, cin, cout) if widened else note(s)
         identity_fits = s == 1 and cin == cout
         side = projection(cin, cout, s) if shortcut == "projection" and not identity_fits else None
-        segments = _segments(family.name, chain) if norm == "block" else _conv_segments(chain)
+        segments = _segments(family.name, chain) if norm == "block" else _conv_segments(chain, norm, block_what)
         if side is not None:
             unit_note = ", ".join(part for part in (unit_note, "projection shortcut") if part)
         units.append(Unit(f"{label} block {j + 1}", block.spec, segments, bool(shortcut) and identity_fits, unit_note,
-                          side=side, act="relu" if norm == "conv" else None))
+                          side=side, act=None if norm == "block" else "relu"))
         cin = cout
         width = cout if width is None else width
     return Stage(label, tuple(units))
@@ -457,10 +472,29 @@ def _block(family, items: dict[str, str], cin: int, width: int | None, what: str
     return block, widen_first_conv(block.chain, cin, what)
 
 
-def _conv_segments(chain: tuple) -> tuple[Segment, ...]:
-    """BN after every conv, ReLU between the convs (the unit adds one after the block)."""
+def _norm(value: Any, what: str) -> str | tuple[int, ...]:
+    """block, conv, or a list of convs per BN (each at least 1)."""
+    if isinstance(value, list):
+        if not value:
+            raise SpecError(f"{what}: an empty list (give the convs before each BN, e.g. [2, 2])")
+        return tuple(_int(n, f"{what} entry", high=MAX_NET_CONVS) for n in value)
+    if not isinstance(value, str) or value not in ("block", "conv"):
+        raise SpecError(f"{what} must be block or conv, or a list of convs per BN such as [2, 2]")
+    return value
+
+
+def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str) -> tuple[Segment, ...]:
+    """BN after every conv (conv) or after each run of norm[i] convs, ReLU between them (the
+    unit adds one after the block)."""
     pieces = split_at_convs(chain)
-    return tuple(Segment(piece, True, "relu" if i < len(pieces) - 1 else None) for i, piece in enumerate(pieces))
+    counts = (1,) * len(pieces) if norm == "conv" else norm
+    if sum(counts) != len(pieces):
+        raise SpecError(f"{what}: norm {list(counts)} covers {sum(counts)} convs, the block has {len(pieces)}")
+    runs, start = [], 0
+    for n in counts:
+        runs.append(tuple(layer for piece in pieces[start:start + n] for layer in piece))
+        start += n
+    return tuple(Segment(run, True, "relu" if i < len(runs) - 1 else None) for i, run in enumerate(runs))
 
 
 def _segments(family: str, chain: tuple) -> tuple[Segment, ...]:

@@ -55,6 +55,7 @@ class IGCified:
     before: dict[str, Any]
     after: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    traced_after: Any = None  # the new model's trace (for its stage file)
 
     def as_dict(self) -> dict[str, Any]:
         def totals(doc):
@@ -187,9 +188,23 @@ def igcify_model(model: nn.Module, shape: Sequence[int], *, family: str = "auto"
         parent_name, _, child = info.name.rpartition(".")
         parent = new.get_submodule(parent_name) if parent_name else new
         setattr(parent, child, build_block(best.block, module))
-    after = traced_report(new, shape, source=f"igcify({source})" if source else "igcify")[0]
+    after, traced_after = traced_report(new, shape, source=f"igcify({source})" if source else "igcify")
     options = {"family": family, "max_params": max_params, "by": by, "pointwise": pointwise}
-    return IGCified(new, replacements, before, after, options)
+    return IGCified(new, replacements, before, after, options, traced_after)
+
+
+MAX_STAGE_NAME = 256  # the stage file's name: userfile's MAX_NAME
+
+
+def stage_file_text(result: IGCified, shape: Sequence[int], suffix: str, name: str) -> str:
+    """The new model as a stage file (YAML, or JSON for .json) that `igcdesign net` counts as
+    `inspect` counts the model; NotExpressible (an IGCError, one line naming the op) when the
+    model is not a stem, units and a classifier (igcdesign.probe.inspect.stagefile)."""
+    from igcdesign.probe.inspect.stagefile import stage_document, stage_text
+
+    name = name.strip()[:MAX_STAGE_NAME] or "igcified"
+    doc, _ = stage_document(result.model, shape, name, traced=result.traced_after, report=result.after)
+    return stage_text(doc, suffix)
 
 
 def _prod(values) -> int:

@@ -37,5 +37,6 @@ def render_igcify(doc: dict[str, Any]) -> None:
         for row in doc["latency"]:
             out.print(f"{row['spec']}: {row['latency_ms']:.3f} ms (IQR {row['iqr_ms']:.3f}) at batch {row['batch']}",
                       soft_wrap=False)
-    if doc.get("out"):
-        out.print(f"wrote {doc['out']}", soft_wrap=False)
+    for key in ("out", "out_stages"):
+        if doc.get(key):
+            out.print(f"wrote {doc[key]}", soft_wrap=False, markup=False, highlight=False)

@@ -1,0 +1,464 @@
+"""A traced model written as a stage file (igcdesign.nets.userfile) that `igcdesign net` reads.
+
+The graph is walked from the input, one unit at a time:
+
+- a *run*: convs (and channel permutations between them), each run of convs closed by a BN and
+  a ReLU between runs: a stage of one ``chain:`` block with ``norm: conv`` (a BN after every
+  conv) or ``norm: [n1, n2, ...]`` (BN after n1 convs, then after n2 more, ...);
+- a *unit*: a value read by two paths that meet at an addition followed by a ReLU: the body
+  (a run whose last BN has no ReLU) and the identity (``shortcut: true``) or a 1×1 conv with the
+  unit's stride and a BN (``shortcut: projection``);
+- the first run, when it is one conv, BN and ReLU, is the stem; a max or average pool after the
+  stem or a stage is its ``pool:``; the network ends with a global average pool, a flatten and
+  an FC with a bias.
+
+Each conv has the grammar's padding (k//2) and no bias; a block's stride sits on its first k×k
+conv (the stage's stride). Anything else — another activation, a concat, a split, a pool that
+follows no block, a conv with a bias, an FC without one — is :class:`NotExpressible`, a one-line error that names
+the op. The document is then read back by the stage-file loader and counted: its params and
+mult-adds must equal `inspect`'s totals of the model (no BN, FC with its bias) and its params
+with BN the model's own parameter count, or it is refused as well (so a file is only ever
+written when `net` counts what the model holds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from torch import fx, nn
+
+from igcdesign.errors import IGCError
+from igcdesign.layers import GroupConv, conv_padding
+from igcdesign.probe.inspect.ops import BN_OPS
+
+ADDS = frozenset({"add", "add_", "iadd"})
+RELUS = frozenset({"relu", "relu_", "ReLU"})
+SKIPPED = frozenset({"dropout", "dropout_", "Dropout", "Dropout2d", "Identity", "identity", "feature_dropout"})
+GLOBAL_POOLS = frozenset({"AdaptiveAvgPool2d", "adaptive_avg_pool2d", "_adaptive_avg_pool2d", "AvgPool2d",
+                          "avg_pool2d", "mean"})
+STEM_POOLS = {"MaxPool2d": "max", "max_pool2d": "max", "max_pool2d_with_indices": "max", "AvgPool2d": "avg",
+              "avg_pool2d": "avg"}
+
+
+class NotExpressible(IGCError):
+    """The traced model holds something a stage file cannot say (the message names it)."""
+
+
+@dataclass
+class Trail:
+    """What one path of the graph does: tokens ('conv', GroupConv, node) / ('perm', Permute) /
+    ('bn',) / ('relu',), and the node whose value it ends with."""
+
+    tokens: list = field(default_factory=list)
+    end: Any = None
+
+    @property
+    def convs(self) -> list[GroupConv]:
+        return [t[1] for t in self.tokens if t[0] == "conv"]
+
+
+class Walker:
+    def __init__(self, gm: fx.GraphModule):
+        from igcdesign.probe.inspect.segment import Segmenter
+
+        self.seg = Segmenter(gm)
+        self.gm = gm
+
+    # --- nodes -----------------------------------------------------------------------
+    def name(self, n: fx.Node) -> str:
+        return self.seg.names.get(n, n.op)
+
+    def module(self, n: fx.Node):
+        return self.gm.get_submodule(n.target) if n.op == "call_module" else None
+
+    def where(self, n: fx.Node) -> str:
+        return f"{self.name(n)} {n.target if n.op == 'call_module' else n.name}"
+
+    def users(self, n: fx.Node) -> list[fx.Node]:
+        return self.seg.data_users(n)
+
+    def single_user(self, n: fx.Node) -> fx.Node:
+        users = self.users(n)
+        if len(users) != 1:
+            raise NotExpressible(f"the value of {self.where(n)} is read by {len(users)} ops (a stage file "
+                                 "holds a unit of two paths joined by an addition)")
+        return users[0]
+
+    def spatial(self, n: fx.Node) -> tuple[int, ...]:
+        return tuple((self.seg.shape(n) or (0, 0))[2:])
+
+    # --- a linear path ---------------------------------------------------------------
+    def follow(self, start: fx.Node, first: fx.Node | None = None) -> Trail:
+        """The ops that read `start`'s value one after another (from its user `first`), until the
+        value branches, merges or meets an op that is not a conv, BN, ReLU or permutation."""
+        path = Trail(end=start)
+        cur, nxt = start, first
+        while True:
+            users = self.users(cur)
+            if nxt is None:
+                if len(users) != 1:
+                    return path
+                nxt = users[0]
+            kind = self.seg.kind.get(nxt)
+            if self.seg.data_inputs(nxt) != [cur]:
+                return path
+            if kind == "conv":
+                path.tokens.append(("conv", self._conv(nxt), nxt))
+                cur = nxt
+            elif kind == "transparent":
+                name = self.name(nxt)
+                if name in BN_OPS or isinstance(self.module(nxt), nn.modules.batchnorm._BatchNorm):
+                    path.tokens.append(("bn", nxt))
+                elif name in RELUS:
+                    path.tokens.append(("relu", nxt))
+                elif name not in SKIPPED:
+                    raise NotExpressible(f"{self.where(nxt)}: a stage file's blocks take BN and ReLU only")
+                head = self.seg._tuple_head(nxt)
+                if head is None:
+                    raise NotExpressible(f"{self.where(nxt)}: its result could not be followed")
+                cur = head
+            elif kind == "shape" and all(self.seg.kind.get(u) == "shape" for u in users):
+                found = self.seg.permutation_after(cur)
+                if found is None:
+                    return path
+                exit_node, layer = found
+                if layer is not None:
+                    path.tokens.append(("perm", layer))
+                cur = exit_node
+            else:
+                return path
+            path.end = cur
+            nxt = None
+
+    def _conv(self, n: fx.Node) -> GroupConv:
+        info = self.seg.conv[n]
+        k, s = info.kernel[0], info.stride[0]
+        if info.bias:
+            raise NotExpressible(f"conv {info.name} has a bias (a stage file's convs have none)")
+        want = conv_padding(k, s)
+        padding = info.padding if isinstance(info.padding, str) else tuple(info.padding)
+        if padding not in (want, (want, want)):
+            raise NotExpressible(f"conv {info.name}: padding {padding}, not the stage file's {want}")
+        return GroupConv(info.cin, info.cout, info.groups, k, stride=s, name=info.name)
+
+
+def segments_of(path: Trail, unit: bool, what: str) -> list[int]:
+    """Convs per BN of a path: BN closes each run of convs, a ReLU follows every BN but the last
+    of a unit's body (its ReLU comes after the addition) and follows the last of a run."""
+    counts: list[int] = []
+    convs, state = 0, "open"  # open: convs since the last BN; bn: BN seen, no ReLU; done: BN and ReLU
+    for token in path.tokens:
+        if token[0] == "conv":
+            if state == "bn":
+                raise NotExpressible(f"{what}: a BN with no ReLU between convs")
+            if state == "done":
+                convs, state = 0, "open"
+            convs += 1
+        elif token[0] == "bn":
+            if state != "open" or convs == 0:
+                raise NotExpressible(f"{what}: a BN that does not follow a conv")
+            counts.append(convs)
+            state = "bn"
+        elif token[0] == "relu":
+            if state != "bn":
+                raise NotExpressible(f"{what}: a ReLU with no BN before it")
+            state = "done"
+        elif token[0] == "perm" and state != "open":
+            raise NotExpressible(f"{what}: a channel permutation after the last BN of a block")
+    if state == "open":
+        raise NotExpressible(f"{what}: a conv with no BN after it")
+    if unit and state != "bn":
+        raise NotExpressible(f"{what}: a ReLU before the addition (a stage file's units add, then apply ReLU)")
+    if not unit and state != "done":
+        raise NotExpressible(f"{what}: a BN with no ReLU after it")
+    return counts
+
+
+def chain_of(path: Trail) -> tuple:
+    return tuple(t[1] for t in path.tokens if t[0] in ("conv", "perm"))
+
+
+def stage_entry(path: Trail, what: str, shortcut: bool | str = False) -> dict[str, Any]:
+    """One stage of one block: the chain spec (strides left to the stage), stride, shortcut, norm."""
+    from igcdesign.families.chain import chain_spec
+    from igcdesign.nets.model import spatial_index
+
+    chain = chain_of(path)
+    if not chain or not isinstance(chain[0], GroupConv):
+        raise NotExpressible(f"{what}: a block that does not start with a conv")
+    strided = [i for i, layer in enumerate(chain) if isinstance(layer, GroupConv) and layer.stride != 1]
+    stride = 1
+    if strided:
+        if strided != [spatial_index(chain)]:
+            raise NotExpressible(f"{what}: a stride on conv {chain[strided[-1]].name}, where a stage file puts "
+                                 "it on the block's first k×k conv")
+        stride = chain[strided[0]].stride
+    plain = tuple(dataclasses.replace(layer, stride=1) if isinstance(layer, GroupConv) else layer for layer in chain)
+    counts = segments_of(path, bool(shortcut), what)
+    entry: dict[str, Any] = {"block": chain_spec(plain)}
+    if stride != 1:
+        entry["stride"] = stride
+    if shortcut:
+        entry["shortcut"] = shortcut
+    entry["norm"] = "conv" if all(c == 1 for c in counts) else counts
+    return entry
+
+
+class Builder:
+    """The stage-file document of a traced graph (see the module docstring)."""
+
+    def __init__(self, gm: fx.GraphModule, shape: Sequence[int]):
+        self.w = Walker(gm)
+        self.shape = tuple(shape)
+        self.stem: dict[str, Any] | None = None
+        self.stages: list[dict[str, Any]] = []
+        self.classes: int | None = None
+
+    def build(self, name: str) -> dict[str, Any]:
+        if len(self.shape) != 4 or self.shape[2] != self.shape[3]:
+            raise NotExpressible(f"a {'x'.join(map(str, self.shape))} input: a stage file takes N×C×H×H")
+        inputs = [n for n in self.w.seg.nodes if n.op == "placeholder" and self.w.seg.is_tensor(n)]
+        if len(inputs) != 1:
+            raise NotExpressible(f"{len(inputs)} tensor inputs (a stage file has one)")
+        cur = inputs[0]
+        while self.classes is None:
+            cur = self.step(cur)
+        doc: dict[str, Any] = {"name": name, "resolution": self.shape[2], "classes": self.classes,
+                               "in_channels": self.shape[1]}
+        if self.stem is not None:
+            doc["stem"] = self.stem
+        doc["stages"] = self.stages
+        return doc
+
+    def step(self, cur: fx.Node) -> fx.Node:
+        w = self.w
+        users = w.users(cur)
+        if len(users) == 2:
+            return self.unit(cur, users)
+        nxt = w.single_user(cur)
+        kind, name = w.seg.kind.get(nxt), w.name(nxt)
+        if kind in ("conv", "transparent", "shape") and not self._global_pool(nxt):
+            path = w.follow(cur)
+            if path.end is cur:
+                raise NotExpressible(f"{w.where(nxt)}: not a conv, BN, ReLU or channel permutation")
+            self.run(path)
+            return path.end
+        if self._global_pool(nxt):
+            return self.classifier(nxt)
+        if name in STEM_POOLS:
+            return self.pool(nxt)
+        if kind == "xconv":
+            raise NotExpressible(f"conv {w.seg.conv[nxt].name}: {w.seg.conv[nxt].not_expressible()}")
+        if kind == "linear":
+            raise NotExpressible(f"{w.where(nxt)}: an FC that does not follow a global average pool")
+        raise NotExpressible(f"{w.where(nxt)}: not an op a stage file holds")
+
+    def run(self, path: Trail) -> None:
+        what = f"the block from conv {path.convs[0].name}" if path.convs else "a run"
+        if not path.convs:
+            raise NotExpressible(f"{what}: a BN, ReLU or permutation outside a block")
+        if not self.stages and self.stem is None and len(path.convs) == 1:
+            counts = segments_of(path, False, "the stem")
+            conv = path.convs[0]
+            if counts == [1] and chain_of(path) == (conv,):
+                self.stem = {"width": conv.cout, "k": conv.k, "stride": conv.stride}
+                if conv.groups != 1:
+                    self.stem["groups"] = conv.groups
+                return
+        self._add(stage_entry(path, what))
+
+    def _add(self, entry: dict[str, Any]) -> None:
+        """A stage, or one more repeat of the last when it is the same block (the stage's stride
+        is its first unit's)."""
+        last = self.stages[-1] if self.stages else None
+        if last is not None and "stride" not in entry and "pool" not in last:
+            if {k: v for k, v in last.items() if k not in ("repeats", "stride")} == entry:
+                last["repeats"] = last.get("repeats", 1) + 1
+                return
+        self.stages.append(entry)
+
+    def unit(self, cur: fx.Node, users: list[fx.Node]) -> fx.Node:
+        """Two paths from `cur` that meet at an addition, then a ReLU: one stage of one unit."""
+        w = self.w
+        paths, joins = [], []
+        for user in users:
+            if w.name(user) in ADDS:
+                paths.append(Trail(end=cur))
+                joins.append(user)
+            else:
+                path = w.follow(cur, user)
+                paths.append(path)
+                after = w.users(path.end)
+                joins.append(after[0] if len(after) == 1 and path.end is not cur else None)
+        join = joins[0]
+        if (join is None or any(j is not join for j in joins) or w.name(join) not in ADDS
+                or sorted(map(str, w.seg.data_inputs(join))) != sorted(str(p.end) for p in paths)):
+            found = sorted({w.where(j) for j in joins if j is not None})
+            raise NotExpressible(f"the value of {w.where(cur)} is read by two paths that do not meet at an addition"
+                                 + (f" ({', '.join(found)})" if found else ""))
+        body, side = sorted(paths, key=lambda p: -len(p.convs))
+        if not body.convs:
+            raise NotExpressible(f"{w.where(join)}: an addition of two paths without convs")
+        what = f"the unit from conv {body.convs[0].name}"
+        after = w.single_user(join)
+        if w.name(after) not in RELUS or w.seg.data_inputs(after) != [join]:
+            raise NotExpressible(f"{what}: {w.where(after)} after the addition, not a ReLU")
+        if side.tokens:
+            entry = stage_entry(body, what, "projection")
+            conv = side.convs[0] if side.convs else None
+            if ([t[0] for t in side.tokens] != ["conv", "bn"] or conv.k != 1 or conv.groups != 1
+                    or conv.stride != entry.get("stride", 1)):
+                raise NotExpressible(f"{what}: a shortcut other than the identity or a 1×1 conv with the unit's "
+                                     "stride and a BN")
+            if conv.stride == 1 and body.convs[0].cin == body.convs[-1].cout:
+                raise NotExpressible(f"{what}: a projection shortcut where the identity fits (a stage file's "
+                                     "projection is only where the stride or the width changes)")
+        else:
+            entry = stage_entry(body, what, True)
+        self._add(entry)
+        head = w.seg._tuple_head(after)
+        if head is None:
+            raise NotExpressible(f"{w.where(after)}: its result could not be followed")
+        return head
+
+    def pool(self, n: fx.Node) -> fx.Node:
+        w = self.w
+        kind = STEM_POOLS[w.name(n)]
+        owner = self.stages[-1] if self.stages else self.stem
+        if owner is None or "pool" in owner:
+            raise NotExpressible(f"{w.where(n)}: a pool that follows no block (or another pool)")
+        k, stride, padding, ceil_mode = _pool_args(w, n)
+        owner["pool"] = {"kind": kind, "k": k, "stride": stride, "padding": padding, "ceil_mode": ceil_mode}
+        return n
+
+    def _global_pool(self, n: fx.Node) -> bool:
+        w = self.w
+        name = w.name(n)
+        if name not in GLOBAL_POOLS or w.seg.kind.get(n) not in ("other", "shape", "transparent"):
+            return False
+        source = w.seg.data_inputs(n)
+        if len(source) != 1:
+            return False
+        shape = w.seg.shape(n) or ()
+        if len(shape) < 2 or any(s != 1 for s in shape[2:]):
+            return False
+        if name == "mean":
+            dims = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
+            dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
+            return sorted(d % 4 for d in dims) == [2, 3]
+        if name in ("AvgPool2d", "avg_pool2d"):
+            k, _, padding, _ = _pool_args(w, n)
+            return padding == 0 and w.spatial(source[0]) == (k, k)
+        return True
+
+    def classifier(self, pool: fx.Node) -> fx.Node:
+        w = self.w
+        cur = pool
+        while True:
+            nxt = w.single_user(cur)
+            kind = w.seg.kind.get(nxt)
+            if kind == "linear":
+                break
+            if kind in ("shape", "transparent") and (kind == "shape" or w.name(nxt) in SKIPPED):
+                cur = nxt
+                continue
+            raise NotExpressible(f"{w.where(nxt)} after the global pool (a stage file ends with the FC)")
+        info = w.seg.linear[nxt]
+        if not info.bias:
+            raise NotExpressible(f"FC {info.name} has no bias (a stage file's classifier has one)")
+        out = [u for u in nxt.users]
+        if len(out) != 1 or out[0].op != "output":
+            raise NotExpressible(f"{w.where(out[0]) if out else info.name}: an op after the FC")
+        self.classes = info.cout
+        return nxt
+
+
+def _pool_args(w: Walker, n: fx.Node) -> tuple[int, int, int, bool]:
+    """(k, stride, padding, ceil_mode) of a square pool; NotExpressible for another."""
+    module = w.module(n)
+    if module is not None:
+        k, stride, padding = module.kernel_size, module.stride, module.padding
+        ceil_mode = bool(module.ceil_mode)
+        dilation = getattr(module, "dilation", 1)
+        include_pad = getattr(module, "count_include_pad", True)
+    else:
+        names = ("input", "kernel_size", "stride", "padding", "dilation" if "max" in w.name(n) else "ceil_mode",
+                 "ceil_mode" if "max" in w.name(n) else "count_include_pad")
+        values = dict(zip(names, n.args))
+        values.update(n.kwargs)
+        k = values.get("kernel_size")
+        stride = values.get("stride") or k
+        padding = values.get("padding", 0)
+        ceil_mode = bool(values.get("ceil_mode", False))
+        dilation = values.get("dilation", 1)
+        include_pad = values.get("count_include_pad", True)
+
+    def one(value, what):
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+        if len(set(values)) != 1 or not isinstance(values[0], int):
+            raise NotExpressible(f"{w.where(n)}: {what} {values} (not the same on both sides)")
+        return values[0]
+
+    k, stride, padding = one(k, "kernel"), one(stride, "stride"), one(padding, "padding")
+    if one(dilation, "dilation") != 1:
+        raise NotExpressible(f"{w.where(n)}: a dilated pool")
+    if not include_pad:
+        raise NotExpressible(f"{w.where(n)}: an average pool that does not count its padding")
+    return k, stride, padding, ceil_mode
+
+
+def stage_document(model: nn.Module, shape: Sequence[int], name: str, traced: Any = None,
+                   report: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the stage-file document of `model` traced on an input of `shape`, `inspect`'s document of
+    it); NotExpressible (one line) when the model is not a stem, units and a classifier as the
+    module docstring says, or when the file would count other than the model. `traced` and
+    `report`: the model's trace and `inspect` document (bn=False) when the caller has them."""
+    from igcdesign.probe.inspect.report import traced_report
+
+    shape = tuple(int(s) for s in shape)
+    if traced is None or report is None or report.get("bn"):
+        report, traced = traced_report(model, shape)
+    doc = Builder(traced.gm, shape).build(name)
+    check_counts(doc, report, model)
+    return doc, report
+
+
+def check_counts(doc: dict[str, Any], report: dict[str, Any], model: nn.Module) -> None:
+    """The document, read back by the stage-file loader, counts the model's params and
+    mult-adds (no BN, as `inspect`) and, with BN, the model's own parameter count."""
+    from igcdesign.errors import SpecError
+    from igcdesign.nets.counting import count_net
+    from igcdesign.nets.userfile import network_from_document
+
+    try:
+        net = network_from_document(doc, "the stage file")
+        plain = count_net(net)
+        with_bn = count_net(net, bn=True)
+    except SpecError as e:
+        raise NotExpressible(f"cannot be written as a stage file: {e}") from None
+    totals = report["totals"]
+    own = sum(p.numel() for p in model.parameters())
+    for what, ours, theirs in (("params", plain.params, totals["params"]),
+                               ("mult_adds", plain.mult_adds, totals["mult_adds"]),
+                               ("params with BN", with_bn.params, own)):
+        if ours != theirs:
+            raise NotExpressible(f"the stage file would count {ours:,} {what}, the model {theirs:,} "
+                                 "(it holds something a stage file does not)")
+
+
+def stage_text(doc: dict[str, Any], suffix: str) -> str:
+    """The document as YAML (one line per stage, as the README writes them) or, for .json, JSON."""
+    import json
+
+    if suffix.lower() == ".json":
+        return json.dumps(doc, indent=2) + "\n"
+    import yaml
+
+    def dump(value: Any, flow: bool | None) -> str:
+        return yaml.safe_dump(value, default_flow_style=flow, sort_keys=False, allow_unicode=True, width=1 << 16)
+
+    head = "".join(f"{key}: {dump(value, True).strip()}\n" if isinstance(value, dict) else dump({key: value}, False)
+                   for key, value in doc.items() if key != "stages")  # the stem on one line
+    return head + "stages:\n" + "".join(f"  - {dump(entry, True).strip()}\n" for entry in doc["stages"])
