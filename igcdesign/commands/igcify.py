@@ -18,7 +18,7 @@ def igcify(
     pointwise: bool = typer.Option(False, "--1x1", help="Replace dense 1×1 convs too."),
     input_: Optional[str] = typer.Option(None, "--input", metavar="SHAPE", help=INPUT_HELP),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE.pt2", help="Write the new model with torch.export (atomically)."),
-    out_stages: Optional[str] = typer.Option(None, "--out-stages", metavar="FILE.yaml", help="Write the new model as a stage file that `igcdesign net` reads (.yaml, .yml or .json; atomically). A model that is not a stem, residual units and an FC is refused in one line naming the op, and no file is written."),
+    out_stages: Optional[str] = typer.Option(None, "--out-stages", metavar="FILE.yaml", help="Write the new model as a stage file that `igcdesign net` reads (.yaml, .yml or .json; atomically). A model the format cannot hold is refused in one line naming the op, and no file is written."),
     measure: bool = typer.Option(False, "--measure", help="Time the original and the new model in one run."),
     batch: List[str] = typer.Option(["1"], "--batch", help="With --measure: batch size(s) [1–65,536, at most 64 sizes]."),
     threads: Optional[int] = THREADS_OPTION,
@@ -38,8 +38,8 @@ def igcify(
     activations after each conv stay. The totals are inspect's, of both models.
 
     --out-stages writes the new model as a stage file (stem, stages of chain blocks with their
-    stride, identity or projection shortcut and BN positions, a pool after the stem or a stage,
-    the classifier): `igcdesign net FILE` counts the params and mult-adds of the totals above
+    stride, identity or projection shortcut and BN positions, ShuffleNet units as unit specs, a
+    pool after the stem or a stage, the classifier): `igcdesign net FILE` counts the params and mult-adds of the totals above
     (no BN, FC with its bias), and with --bn the model's own parameter count.
     """
     from igcdesign.probe.igcify_options import check_options

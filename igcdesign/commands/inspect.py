@@ -21,6 +21,7 @@ def inspect(
     model: str = typer.Argument(..., metavar="MODEL", help=MODEL_HELP),
     input_: Optional[str] = typer.Option(None, "--input", metavar="SHAPE", help=INPUT_HELP),
     bn: bool = typer.Option(False, "--bn", help="Count BN γ and β in the totals (docs/conventions.md)."),
+    out_stages: Optional[str] = typer.Option(None, "--out-stages", metavar="FILE.yaml", help="Also write the model as a stage file that `igcdesign net` reads (.yaml, .yml or .json; atomically), as igcify --out-stages does; a model the format cannot hold is refused in one line naming the op, and no file is written."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Trace a PyTorch model and report its blocks: chain spec, params, mult_adds, mem_access and
@@ -43,20 +44,32 @@ def inspect(
     from igcdesign.probe.inspect.options import check_memory, parse_input, parse_target
 
     target = parse_target(model)
+    stages_path = None
+    if out_stages is not None:
+        from igcdesign.files import check_out
+
+        stages_path = check_out(out_stages, (".yaml", ".yml", ".json"), "--out-stages")
     shape = parse_input(input_) if input_ is not None else None
     if shape is not None:
         check_memory(shape)
     from igcdesign.probe import require_torch
 
     require_torch()
-    from igcdesign.probe.inspect.report import inspect_model
+    from igcdesign.probe.inspect.report import traced_report
     from igcdesign.probe.inspect.source import build_model, example_shape
 
     built, program = build_model(target)
     if shape is None:
         shape = (example_shape(program) if program is not None else None) or parse_input(None)
         check_memory(shape)
-    document = inspect_model(built, shape, bn=bn, source=target.text, program=program)
+    document, traced = traced_report(built, shape, bn=bn, source=target.text, program=program)
+    if stages_path is not None:
+        from igcdesign.files import atomic_write_text
+        from igcdesign.probe.inspect.stagefile import stage_document, stage_text
+
+        doc, _ = stage_document(built, shape, target.text, traced=traced, report=document)
+        atomic_write_text(stages_path, stage_text(doc, stages_path.suffix))
+        document["out_stages"] = str(stages_path)
     if json_:
         from igcdesign.output import emit_json
 
@@ -65,6 +78,10 @@ def inspect(
     from igcdesign.probe.inspect.render import render_inspect
 
     render_inspect(document)
+    if stages_path is not None:
+        from igcdesign.output import console
+
+        console().print(f"wrote {stages_path}", soft_wrap=False, markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

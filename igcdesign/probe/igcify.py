@@ -193,16 +193,12 @@ def igcify_model(model: nn.Module, shape: Sequence[int], *, family: str = "auto"
     return IGCified(new, replacements, before, after, options, traced_after)
 
 
-MAX_STAGE_NAME = 256  # the stage file's name: userfile's MAX_NAME
-
-
 def stage_file_text(result: IGCified, shape: Sequence[int], suffix: str, name: str) -> str:
     """The new model as a stage file (YAML, or JSON for .json) that `igcdesign net` counts as
     `inspect` counts the model; NotExpressible (an IGCError, one line naming the op) when the
     model is not a stem, units and a classifier (igcdesign.probe.inspect.stagefile)."""
     from igcdesign.probe.inspect.stagefile import stage_document, stage_text
 
-    name = name.strip()[:MAX_STAGE_NAME] or "igcified"
     doc, _ = stage_document(result.model, shape, name, traced=result.traced_after, report=result.after)
     return stage_text(doc, suffix)
 

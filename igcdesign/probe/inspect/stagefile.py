@@ -5,20 +5,26 @@ The graph is walked from the input, one unit at a time:
 - a *run*: convs (and channel permutations between them), each run of convs closed by a BN and
   a ReLU between runs: a stage of one ``chain:`` block with ``norm: conv`` (a BN after every
   conv) or ``norm: [n1, n2, ...]`` (BN after n1 convs, then after n2 more, ...);
-- a *unit*: a value read by two paths that meet at an addition followed by a ReLU: the body
-  (a run whose last BN has no ReLU) and the identity (``shortcut: true``) or a 1×1 conv with the
-  unit's stride and a BN (``shortcut: projection``);
+- a *residual unit*: a value read by two paths that meet at an addition followed by a ReLU: the
+  body (a run whose last BN has no ReLU) and the identity (``shortcut: true``) or a 1×1 conv
+  with the unit's stride and a BN (``shortcut: projection``);
+- any other *unit* — two paths joined by an addition or a concat, or a channel split in halves
+  whose first half is concatenated with the body's output, then permutations and a ReLU — is
+  the unit spec (igcdesign.nets.unitspecs: ``shufflenetv2-unit``, ``shufflenetv1-unit:g=3``,
+  ``resnet-unit``, ``resnet-bottleneck``) whose unit has the same convs, BN, activations, pools,
+  join and permutations (a permutation and the BN or ReLU right after it may come in either
+  order: both compute the same up to which channel each BN scales);
 - the first run, when it is one conv, BN and ReLU, is the stem; a max or average pool after the
   stem or a stage is its ``pool:``; the network ends with a global average pool, a flatten and
   an FC with a bias.
 
 Each conv has the grammar's padding (k//2) and no bias; a block's stride sits on its first k×k
-conv (the stage's stride). Anything else — another activation, a concat, a split, a pool that
-follows no block, a conv with a bias, an FC without one — is :class:`NotExpressible`, a one-line error that names
-the op. The document is then read back by the stage-file loader and counted: its params and
-mult-adds must equal `inspect`'s totals of the model (no BN, FC with its bias) and its params
-with BN the model's own parameter count, or it is refused as well (so a file is only ever
-written when `net` counts what the model holds).
+conv (the stage's stride). Anything else — another activation, a unit no spec describes, a pool
+that follows no block, a conv with a bias, an FC without one — is :class:`NotExpressible`, a
+one-line error that names the op. The document is then read back by the stage-file loader and
+counted: its params and mult-adds must equal `inspect`'s totals of the model (no BN, FC with its
+bias) and its params with BN the model's own parameter count, or it is refused as well (so a
+file is only ever written when `net` counts what the model holds).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from torch import fx, nn
 
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, conv_padding
+from igcdesign.nets.model import Pool
 from igcdesign.probe.inspect.ops import BN_OPS
 
 ADDS = frozenset({"add", "add_", "iadd"})
@@ -40,6 +47,11 @@ GLOBAL_POOLS = frozenset({"AdaptiveAvgPool2d", "adaptive_avg_pool2d", "_adaptive
                           "avg_pool2d", "mean"})
 STEM_POOLS = {"MaxPool2d": "max", "max_pool2d": "max", "max_pool2d_with_indices": "max", "AvgPool2d": "avg",
               "avg_pool2d": "avg"}
+
+
+CATS = frozenset({"cat", "concat", "concatenate"})
+SPLITS = frozenset({"chunk", "split", "split_with_sizes", "tensor_split"})
+UNIT_NAMES = ("shufflenetv2-unit", "shufflenetv1-unit", "resnet-unit", "resnet-bottleneck")
 
 
 class NotExpressible(IGCError):
@@ -90,9 +102,10 @@ class Walker:
         return tuple((self.seg.shape(n) or (0, 0))[2:])
 
     # --- a linear path ---------------------------------------------------------------
-    def follow(self, start: fx.Node, first: fx.Node | None = None) -> Trail:
+    def follow(self, start: fx.Node, first: fx.Node | None = None, convs: bool = True) -> Trail:
         """The ops that read `start`'s value one after another (from its user `first`), until the
-        value branches, merges or meets an op that is not a conv, BN, ReLU or permutation."""
+        value branches, merges or meets an op that is not a conv (with `convs`), BN, ReLU or
+        permutation."""
         path = Trail(end=start)
         cur, nxt = start, first
         while True:
@@ -103,6 +116,8 @@ class Walker:
                 nxt = users[0]
             kind = self.seg.kind.get(nxt)
             if self.seg.data_inputs(nxt) != [cur]:
+                return path
+            if kind == "conv" and not convs:
                 return path
             if kind == "conv":
                 path.tokens.append(("conv", self._conv(nxt), nxt))
@@ -138,7 +153,9 @@ class Walker:
         if info.bias:
             raise NotExpressible(f"conv {info.name} has a bias (a stage file's convs have none)")
         want = conv_padding(k, s)
-        padding = info.padding if isinstance(info.padding, str) else tuple(info.padding)
+        padding = info.padding
+        if isinstance(padding, (list, tuple)):
+            padding = tuple(padding)
         if padding not in (want, (want, want)):
             raise NotExpressible(f"conv {info.name}: padding {padding}, not the stage file's {want}")
         return GroupConv(info.cin, info.cout, info.groups, k, stride=s, name=info.name)
@@ -238,6 +255,10 @@ class Builder:
         if len(users) == 2:
             return self.unit(cur, users)
         nxt = w.single_user(cur)
+        if w.name(nxt) in SPLITS:
+            return self.split_unit(cur, nxt)
+        if nxt.op == "output":
+            raise NotExpressible("the model ends without a global average pool and an FC (a stage file's classifier)")
         kind, name = w.seg.kind.get(nxt), w.name(nxt)
         if kind in ("conv", "transparent", "shape") and not self._global_pool(nxt):
             path = w.follow(cur)
@@ -280,48 +301,100 @@ class Builder:
         self.stages.append(entry)
 
     def unit(self, cur: fx.Node, users: list[fx.Node]) -> fx.Node:
-        """Two paths from `cur` that meet at an addition, then a ReLU: one stage of one unit."""
+        """Two paths from `cur` that meet at an addition or a concat: one stage of one unit."""
         w = self.w
-        paths, joins = [], []
+        trails, joins = [], []
         for user in users:
-            if w.name(user) in ADDS:
-                paths.append(Trail(end=cur))
+            if w.name(user) in ADDS | CATS:
+                trails.append(Trail(end=cur))
                 joins.append(user)
+                continue
+            if w.name(user) in STEM_POOLS and w.seg.data_inputs(user) == [cur]:  # ShuffleNet V1's pool path
+                k, stride, padding, ceil_mode = _pool_args(w, user)
+                trail = w.follow(user)
+                trail.tokens.insert(0, ("pool", Pool(STEM_POOLS[w.name(user)], k, stride, padding, ceil_mode)))
             else:
-                path = w.follow(cur, user)
-                paths.append(path)
-                after = w.users(path.end)
-                joins.append(after[0] if len(after) == 1 and path.end is not cur else None)
+                trail = w.follow(cur, user)
+            trails.append(trail)
+            after = w.users(trail.end)
+            joins.append(after[0] if len(after) == 1 and trail.end is not cur else None)
         join = joins[0]
-        if (join is None or any(j is not join for j in joins) or w.name(join) not in ADDS
-                or sorted(map(str, w.seg.data_inputs(join))) != sorted(str(p.end) for p in paths)):
+        if (join is None or any(j is not join for j in joins) or w.name(join) not in ADDS | CATS
+                or sorted(map(str, w.seg.data_inputs(join))) != sorted(str(t.end) for t in trails)):
             found = sorted({w.where(j) for j in joins if j is not None})
-            raise NotExpressible(f"the value of {w.where(cur)} is read by two paths that do not meet at an addition"
-                                 + (f" ({', '.join(found)})" if found else ""))
-        body, side = sorted(paths, key=lambda p: -len(p.convs))
+            raise NotExpressible(f"the value of {w.where(cur)} is read by two paths that do not meet at an addition "
+                                 "or a concat" + (f" ({', '.join(found)})" if found else ""))
+        body, side = sorted(trails, key=lambda t: -len(t.convs))
+        return self._joined(cur, join, body, side, split=False)
+
+    def split_unit(self, cur: fx.Node, split: fx.Node) -> fx.Node:
+        """A channel split in halves: the first half passed on, the second through a body, the two
+        concatenated (ShuffleNet V2's unit)."""
+        w = self.w
+        halves = {}
+        for user in split.users:
+            if w.name(user) == "getitem" and len(user.args) > 1 and user.args[1] in (0, 1):
+                halves[user.args[1]] = user
+        width = (w.seg.shape(cur) or (0, 0))[1]
+        shapes = [tuple(w.seg.shape(h) or ()) for h in halves.values()]
+        if (len(halves) != 2 or len(split.users) != 2 or w.name(split) not in SPLITS or width % 2
+                or any(len(s) != 4 or s[1] != width // 2 for s in shapes)):
+            raise NotExpressible(f"{w.where(split)}: a split other than in two halves of the channels")
+        kept, rest = halves[0], halves[1]
+        body = w.follow(rest)
+        join = w.single_user(kept)
+        if w.name(join) not in CATS or w.single_user(body.end) is not join:
+            raise NotExpressible(f"{w.where(split)}: the halves of a split do not meet at a concat")
+        return self._joined(cur, join, body, Trail(end=kept), split=True)
+
+    def _joined(self, cur: fx.Node, join: fx.Node, body: Trail, side: Trail, split: bool) -> fx.Node:
+        """The stage of a unit whose paths meet at `join`: a chain block with its shortcut where
+        it is one (a residual unit), else the unit spec whose unit is what was traced."""
+        w = self.w
         if not body.convs:
-            raise NotExpressible(f"{w.where(join)}: an addition of two paths without convs")
+            raise NotExpressible(f"{w.where(join)}: a join of two paths without convs")
         what = f"the unit from conv {body.convs[0].name}"
-        after = w.single_user(join)
-        if w.name(after) not in RELUS or w.seg.data_inputs(after) != [join]:
-            raise NotExpressible(f"{what}: {w.where(after)} after the addition, not a ReLU")
-        if side.tokens:
-            entry = stage_entry(body, what, "projection")
-            conv = side.convs[0] if side.convs else None
-            if ([t[0] for t in side.tokens] != ["conv", "bn"] or conv.k != 1 or conv.groups != 1
-                    or conv.stride != entry.get("stride", 1)):
-                raise NotExpressible(f"{what}: a shortcut other than the identity or a 1×1 conv with the unit's "
-                                     "stride and a BN")
-            if conv.stride == 1 and body.convs[0].cin == body.convs[-1].cout:
-                raise NotExpressible(f"{what}: a projection shortcut where the identity fits (a stage file's "
-                                     "projection is only where the stride or the width changes)")
+        merge = "add" if w.name(join) in ADDS else "concat"
+        order = [a for a in (join.args[0] if merge == "concat" else ()) if isinstance(a, fx.Node)]
+        if merge == "concat" and (len(order) != 2 or _cat_dim(join) != 1):
+            raise NotExpressible(f"{w.where(join)}: a concat other than of two paths' channels")
+        after = w.follow(join, convs=False)
+        traced = (split, _signature(body.tokens), _signature(side.tokens), merge,
+                  merge == "concat" and order[0] is side.end, _signature(after.tokens))
+        try:
+            entry = self._chain_unit(body, side, merge, after, what) if not split else None
+        except NotExpressible as e:
+            entry, reason = None, str(e)
         else:
-            entry = stage_entry(body, what, True)
+            reason = f"{what}: a channel split"
+        if entry is None:
+            cin, cout = (w.seg.shape(cur) or (0, 0))[1], (w.seg.shape(after.end) or (0, 0))[1]
+            side_in, side_out = w.spatial(cur), w.spatial(after.end)
+            stride = side_in[0] // side_out[0] if side_out and side_out[0] else 0
+            entry = _unit_entry(traced, body, cin, cout, stride)
+            if entry is None:
+                raise NotExpressible(f"{reason}; nor is it one of the unit specs ({', '.join(UNIT_NAMES)})")
         self._add(entry)
-        head = w.seg._tuple_head(after)
-        if head is None:
-            raise NotExpressible(f"{w.where(after)}: its result could not be followed")
-        return head
+        return after.end
+
+    def _chain_unit(self, body: Trail, side: Trail, merge: str, after: Trail, what: str) -> dict[str, Any]:
+        """A residual unit: a chain block, its identity or projection shortcut added, then ReLU."""
+        if merge != "add":
+            raise NotExpressible(f"{what}: a concat of two paths")
+        if [t[0] for t in after.tokens] != ["relu"]:
+            raise NotExpressible(f"{what}: the addition is not followed by a ReLU alone")
+        if not side.tokens:
+            return stage_entry(body, what, True)
+        entry = stage_entry(body, what, "projection")
+        conv = side.convs[0] if side.convs else None
+        if ([t[0] for t in side.tokens] != ["conv", "bn"] or conv.k != 1 or conv.groups != 1
+                or conv.stride != entry.get("stride", 1)):
+            raise NotExpressible(f"{what}: a shortcut other than the identity or a 1×1 conv with the unit's "
+                                 "stride and a BN")
+        if conv.stride == 1 and body.convs[0].cin == body.convs[-1].cout:
+            raise NotExpressible(f"{what}: a projection shortcut where the identity fits (a stage file's "
+                                 "projection is only where the stride or the width changes)")
+        return entry
 
     def pool(self, n: fx.Node) -> fx.Node:
         w = self.w
@@ -375,6 +448,88 @@ class Builder:
         return nxt
 
 
+def _cat_dim(n: fx.Node) -> int:
+    dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", 0)
+    return dim % 4 if isinstance(dim, int) else -1
+
+
+def _signature(tokens) -> tuple:
+    """A path's structure, comparable between a traced path and a unit: convs by shape, BN,
+    activations, pools, and permutations by their index map, each moved past the BN and
+    activation after it (per-channel ops: the order does not change what the path computes up
+    to which channel each BN scales)."""
+    out: list[tuple] = []
+    moved: list[tuple] = []
+    for token in tokens:
+        kind = token[0]
+        if kind == "conv":
+            out += moved
+            moved = []
+            c = token[1]
+            out.append(("conv", c.cin, c.cout, c.groups, c.k, c.stride))
+        elif kind == "perm":
+            moved.append(("perm", tuple(int(i) for i in token[1].index_map())))
+        elif kind == "pool":
+            out += moved
+            moved = []
+            p = token[1]
+            out.append(("pool", p.kind, p.k, p.stride, p.padding, p.ceil_mode))
+        else:
+            out.append((kind,))
+    return tuple(out + moved)
+
+
+def unit_signature(unit) -> tuple:
+    """The signature (as :func:`_signature` of the traced paths) of a model Unit."""
+
+    def tokens(segments) -> list:
+        out: list = []
+        for segment in segments:
+            out += [("conv", layer) if isinstance(layer, GroupConv) else ("perm", layer) for layer in segment.layers]
+            out += [("bn",)] if segment.bn else []
+            out += [(segment.act,)] if segment.act else []
+        return out
+
+    side: list = []
+    if unit.side is not None:
+        side = tokens(unit.side.segments) + ([("pool", unit.side.pool)] if unit.side.pool else [])
+    after = [("perm", layer) for layer in unit.after] + ([(unit.act,)] if unit.act else [])
+    concat = unit.merge == "concat"
+    return (unit.split, _signature(tokens(unit.segments)), _signature(side), "concat" if concat else "add",
+            concat and unit.side_first, _signature(after))
+
+
+def _unit_entry(traced: tuple, body: Trail, cin: int, cout: int, stride: int) -> dict[str, Any] | None:
+    """The stage entry of the unit spec whose unit has the traced signature, or None."""
+    from igcdesign.errors import SpecError
+    from igcdesign.nets.unitspecs import UNIT_SPECS
+    from igcdesign.spec import split_spec
+
+    if stride not in (1, 2):
+        return None
+    convs = body.convs
+    tries: list[tuple[str, dict[str, int]]] = [("shufflenetv2-unit", {}), ("resnet-unit", {})]
+    if len(convs) == 3:
+        tries += [("shufflenetv1-unit", {"g": convs[2].groups, "g1": convs[0].groups}),
+                  ("resnet-bottleneck", {"mid": convs[0].cout, "G": convs[1].groups})]
+    for family, extra in tries:
+        items = {key: str(value) for key, value in {**extra, "Cin": cin, "C": cout, "s": stride}.items()}
+        try:
+            spec, unit = UNIT_SPECS[family](items)
+        except SpecError:
+            continue
+        if unit_signature(unit) != traced:
+            continue
+        _, canonical = split_spec(spec)
+        keys = ",".join(f"{k}={v}" for k, v in canonical.items() if k not in ("Cin", "C", "s"))
+        entry: dict[str, Any] = {"block": f"{family}:{keys}" if keys else family}
+        if stride != 1:
+            entry["stride"] = stride
+        entry["width"] = cout
+        return entry
+    return None
+
+
 def _pool_args(w: Walker, n: fx.Node) -> tuple[int, int, int, bool]:
     """(k, stride, padding, ceil_mode) of a square pool; NotExpressible for another."""
     module = w.module(n)
@@ -415,8 +570,10 @@ def stage_document(model: nn.Module, shape: Sequence[int], name: str, traced: An
     it); NotExpressible (one line) when the model is not a stem, units and a classifier as the
     module docstring says, or when the file would count other than the model. `traced` and
     `report`: the model's trace and `inspect` document (bn=False) when the caller has them."""
+    from igcdesign.nets.userfile import MAX_NAME
     from igcdesign.probe.inspect.report import traced_report
 
+    name = name.strip()[:MAX_NAME] or "network"
     shape = tuple(int(s) for s in shape)
     if traced is None or report is None or report.get("bn"):
         report, traced = traced_report(model, shape)
