@@ -15,12 +15,20 @@ past the boundary every distinct parameter optimum up to SCAN_FACTOR × its budg
 too. The prediction is a model, not a measurement, and the search is exact over the blocks it
 weighs (every parameter optimum up to `searched_params`, and the blocks near the boundary), not
 over every block of a family.
+
+Measurement then decides (:func:`decide_by_measurement`, with the measuring passed in, since it
+needs torch): a candidate fits when its measured latency is at most the budget less a margin
+(``DEFAULT_MARGIN``: a second run of the same block on a shared machine differs by a few per
+cent). When none of a family's candidates fits, the search steps down: it runs again at the
+budget scaled by predicted / measured of the fastest candidate measured so far (strictly below
+every prediction measured, so each step weighs narrower blocks), measures the new candidates,
+and repeats, at most ``MAX_STEP_DOWNS`` times; the measured one that fits decides.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from igcdesign.errors import IGCError
 from igcdesign.families.base import DesignOptions
@@ -33,6 +41,12 @@ BISECTION_PRECISION = 1e-3  # relative width of the last parameter interval
 DEFAULT_VERIFY = 3
 SCAN_FACTOR = 2  # past the boundary, every parameter optimum up to this multiple of its budget is weighed
 MAX_STEPS = 400  # distinct optima weighed in that scan
+DEFAULT_MARGIN = 0.05  # a measured candidate fits within budget × (1 − margin)
+MAX_MARGIN = 0.5
+MAX_STEP_DOWNS = 4
+
+# specs → {spec: {"measured_ms": ..., "iqr_ms": ...}}, every spec measured in one run
+Measure = Callable[[list[str]], dict[str, dict]]
 
 
 def _optimum_steps(width, start: int, end: int, limit: int):
@@ -67,18 +81,24 @@ class TimedResult:
     params_budget: int | None = None
     note: str | None = None
     searched_params: int | None = None  # every parameter optimum up to this budget was weighed
+    verified: bool = False  # measured: `decision` is the answer, `candidates` all that was measured
+    decision: dict | None = None
+    step_downs: list[dict] = field(default_factory=list)  # {"budget_ms", "ratio"} per re-search
 
     @property
     def chosen(self) -> dict | None:
+        if self.verified:
+            return self.decision
         return self.candidates[0] if self.candidates else None
 
     def as_dict(self) -> dict[str, Any]:
         chosen = self.chosen or {}
         return {"family": self.family, "spec": chosen.get("spec"), "width": chosen.get("width"),
                 "params": chosen.get("params"), "predicted_ms": chosen.get("predicted_ms"),
+                **({"measured_ms": chosen.get("measured_ms")} if self.verified else {}),
                 "bound": self.bound, "latency_budget_ms": self.latency_budget_ms, "hw": self.hw, "batch": self.batch,
                 "params_budget": self.params_budget, "searched_params": self.searched_params,
-                "candidates": self.candidates, "note": self.note}
+                "candidates": self.candidates, "step_downs": self.step_downs, "note": self.note}
 
 
 def widest_within_time(latency_budget_s: float, *, hw: int, batch: int, profile, k: int = 3,
@@ -172,3 +192,62 @@ def _family(family, budget_ms, hw, batch, profile, k, params, options, rule, ver
         smallest = row_at(1) or row_at(min(10**4, top))
         result.note = ("no block is predicted within the time" if smallest else "no block fits the parameter budget")
     return result
+
+
+def decide_by_measurement(results: list[TimedResult], measure: Measure, research: Callable[[str, float], TimedResult],
+                          *, verify: int = DEFAULT_VERIFY, margin: float = DEFAULT_MARGIN,
+                          step_downs: int = MAX_STEP_DOWNS) -> int:
+    """Measure each family's `verify` best candidates (every family's in one call of `measure` per
+    round) and make each result's decision the widest measured candidate within
+    budget × (1 − margin); a family with none steps down (the module docstring) by calling
+    `research(family, budget_ms)` for its next candidates. The results are updated in place
+    (``verified``, ``decision``, ``candidates`` = every measured one, widest first,
+    ``step_downs``, ``bound``, ``note``); returns the number of measuring rounds."""
+    if not 0 <= margin <= MAX_MARGIN:
+        raise IGCError(f"--margin must be between 0 and {MAX_MARGIN:.0%}, got {margin:.1%}")
+    measured: dict[str, list[dict]] = {r.family: [] for r in results}
+    pending = {r.family: [dict(c) for c in r.candidates[:verify]] for r in results}
+    by_family = {r.family: r for r in results}
+    first = {r.family: r.candidates[0]["spec"] if r.candidates else None for r in results}
+    rounds = 0
+    for step in range(step_downs + 1):
+        wanted = list(dict.fromkeys(c["spec"] for rows in pending.values() for c in rows))
+        if not wanted:
+            break
+        times = measure(wanted)
+        rounds += 1
+        for family, rows in list(pending.items()):
+            result = by_family[family]
+            for row in rows:
+                row.update(times[row["spec"]])
+                row["step"] = step
+                measured[family].append(row)
+            pending.pop(family)
+            limit = result.latency_budget_ms * (1 - margin)
+            if any(row["measured_ms"] <= limit for row in measured[family]) or not measured[family]:
+                continue
+            if step == step_downs:
+                continue
+            fastest = min(measured[family], key=lambda row: row["measured_ms"])
+            ratio = fastest["measured_ms"] / fastest["predicted_ms"]
+            budget_ms = limit / ratio
+            result.step_downs.append({"budget_ms": budget_ms, "ratio": ratio})
+            seen = {row["spec"] for row in measured[family]}
+            fresh = [c for c in research(family, budget_ms).candidates if c["spec"] not in seen]
+            if fresh:
+                pending[family] = [dict(c) for c in fresh[:verify]]
+    for result in results:
+        rows = sorted(measured[result.family], key=lambda r: (-r["width"], r["measured_ms"]))
+        limit = result.latency_budget_ms * (1 - margin)
+        fitting = [row for row in rows if row["measured_ms"] <= limit]
+        result.verified, result.candidates = True, rows
+        result.decision = fitting[0] if fitting else None
+        if result.decision is None:
+            result.bound = None
+            if rows:
+                fastest = min(row["measured_ms"] for row in rows)
+                result.note = (f"none of the {len(rows)} measured fits {limit:.3g} ms "
+                               f"after {len(result.step_downs)} step-downs (fastest {fastest:.3f} ms)")
+        elif result.decision["spec"] != first[result.family]:
+            result.bound = "time"  # the measured time ruled out a block the prediction allowed
+    return rounds

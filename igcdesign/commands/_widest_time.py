@@ -7,8 +7,9 @@ from typing import Any
 
 
 def widest_time(latency_budget: str, params: int | None, kernel: int, families, options, rule: str, verify: int,
-                hw: int, batch, threads, min_time: float, rounds: int, json_: bool) -> None:
-    """Run the time search and (verify > 0) its measurement; print the document or the table."""
+                hw: int, batch, threads, min_time: float, rounds: int, json_: bool, margin: str = "5%") -> None:
+    """Run the time search and (verify > 0) its measurement, stepping down where nothing measured
+    fits; print the document or the table."""
     from igcdesign.errors import IGCError
     from igcdesign.families import widest_families
     from igcdesign.numbers import parse_duration
@@ -16,9 +17,10 @@ def widest_time(latency_budget: str, params: int | None, kernel: int, families, 
     from igcdesign.rules import RULES
     from igcdesign.search import search_document
     from igcdesign.timed_search import widest_within_time
-    from igcdesign.validate import check_hw, parse_batches
+    from igcdesign.validate import check_hw, parse_batches, parse_percent
 
     seconds = parse_duration(latency_budget, "--latency-budget")
+    fraction = parse_percent(margin, "--margin")
     check_hw(hw)
     batches = parse_batches(batch)
     settings = None
@@ -30,17 +32,22 @@ def widest_time(latency_budget: str, params: int | None, kernel: int, families, 
     if lookup.profile is None:
         raise IGCError(f"--latency-budget needs this machine's profile: {lookup.message}")
     wanted = families or widest_families(default=True)
-    results = widest_within_time(seconds, hw=hw, batch=batches[0], profile=lookup.profile, k=kernel,
-                                 families=wanted, params=params, options=options, rule=rule, verify=max(verify, 1))
+    search = dict(hw=hw, batch=batches[0], profile=lookup.profile, k=kernel, params=params, options=options, rule=rule,
+                  verify=max(verify, 1))
+    results = widest_within_time(seconds, families=wanted, **search)
     document: dict[str, Any] = {
         "latency_budget_ms": seconds * 1e3, "budget": params, "kernel": kernel, "hw": hw, "batch": batches[0],
         "rule": rule, "rule_meaning": RULES[rule], **search_document(options, wanted),
         "profile": lookup.profile.fingerprint.describe(), "verified": bool(verify),
     }
-    rows = [r.as_dict() for r in results]
     if verify:
-        document["measurement"] = decide(rows, settings, verify, seconds * 1e3, quiet=json_)
-    document["results"] = rows
+        def research(family: str, budget_ms: float):
+            return widest_within_time(budget_ms / 1e3, families=[family], **search)[0]
+
+        document["margin"] = fraction
+        document["measurement"], document["measuring_rounds"] = decide(results, research, settings, verify, fraction,
+                                                                      quiet=json_)
+    document["results"] = [r.as_dict() for r in results]
     if json_:
         from igcdesign.output import emit_json
 
@@ -49,35 +56,31 @@ def widest_time(latency_budget: str, params: int | None, kernel: int, families, 
     render(document)
 
 
-def decide(rows: list[dict], settings, verify: int, budget_ms: float, quiet: bool) -> dict | None:
-    """Measure each family's `verify` best candidates in one run; each family's answer becomes the
-    widest candidate whose measured latency fits (None, with a note, when none does)."""
+def decide(results, research, settings, verify: int, margin: float, quiet: bool) -> tuple[dict | None, int]:
+    """Measure the candidates (igcdesign.timed_search.decide_by_measurement: the widest measured
+    within budget × (1 − margin) decides, stepping down where none does), every round with
+    igcdesign's probe; the measuring context of the run and the number of rounds."""
     from igcdesign.probe.measure import context, probe
     from igcdesign.progress import Progress
+    from igcdesign.timed_search import decide_by_measurement
 
-    specs = list(dict.fromkeys(c["spec"] for row in rows for c in row["candidates"][:verify]))
-    if not specs:
-        return None
-    with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
-        document = probe(specs, settings, baseline=None, progress=progress)
-    measured = {r["spec"]: r for r in document["results"]}
-    for row in rows:
-        row["candidates"] = row["candidates"][:verify]
-        for candidate in row["candidates"]:
-            candidate["measured_ms"] = measured[candidate["spec"]]["latency_ms"]
-            candidate["iqr_ms"] = measured[candidate["spec"]]["iqr_ms"]
-        fitting = [c for c in row["candidates"] if c["measured_ms"] <= budget_ms]
-        if row["candidates"] and not fitting:
-            fastest = min(c["measured_ms"] for c in row["candidates"])
-            row["note"] = (f"none of the {len(row['candidates'])} best predicted measured within the time "
-                           f"(fastest {fastest:.3f} ms)")
-        chosen = fitting[0] if fitting else None
-        row.update(spec=chosen and chosen["spec"], width=chosen and chosen["width"],
-                   params=chosen and chosen["params"], predicted_ms=chosen and chosen["predicted_ms"],
-                   measured_ms=chosen and chosen["measured_ms"])
-        if chosen is None:
-            row["bound"] = None
-    return context(document)
+    contexts = []
+
+    def measure(specs: list[str]) -> dict[str, dict]:
+        with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
+            document = probe(specs, settings, baseline=None, progress=progress)
+        contexts.append(context(document))
+        return {r["spec"]: {"measured_ms": r["latency_ms"], "iqr_ms": r["iqr_ms"]} for r in document["results"]}
+
+    if not any(r.candidates for r in results):
+        return None, 0
+    rounds = decide_by_measurement(results, measure, research, verify=verify, margin=margin)
+    merged = dict(contexts[0])
+    loads = [c["load_average"] for c in contexts if c.get("load_average")]
+    if loads:
+        merged["load_average"] = [loads[0][0], loads[-1][-1]]
+    merged["busy"] = next((c["busy"] for c in contexts if c.get("busy")), None)
+    return merged, rounds
 
 
 def render(document: dict) -> None:
@@ -107,11 +110,20 @@ def render(document: dict) -> None:
              f"{document['hw']}×{document['hw']} map, batch {document['batch']}")
     right = [False, True, True, True] + ([True] if verified else []) + [False]
     sys.stdout.write(box_table(title, headers, table, right, wrap=(), drop=("params",)))
+    for row in document["results"]:
+        if row.get("step_downs"):
+            ratios = ", ".join(f"{step['ratio']:.2f}" for step in row["step_downs"])
+            sys.stdout.write(f"{row['family']}: stepped down {len(row['step_downs'])}× "
+                             f"(measured / predicted {ratios})\n")
     sys.stdout.write(f"rule: {document['rule']} ({document['rule_meaning']})\n")
     for line in search_lines(document, []):
         sys.stdout.write(line + "\n")
-    how = "the measurement decides: the widest of each family's best predicted whose measured latency fits" if verified \
-        else "predicted only (--verify 0): nothing was measured"
+    if verified:
+        how = (f"the measurement decides: the widest measured within the budget less {document['margin']:.0%} "
+               f"(--margin); where none fits, the search stepped down by measured / predicted "
+               f"({document['measuring_rounds']} measuring rounds)")
+    else:
+        how = "predicted only (--verify 0): nothing was measured"
     sys.stdout.write(f"predicted on {document['profile']}; {how}\n")
     if document.get("measurement"):
         from igcdesign.probe.render import print_measurement

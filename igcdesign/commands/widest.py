@@ -36,6 +36,7 @@ def widest(
     params: Optional[str] = typer.Option(None, "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k (needed unless --latency-budget is given)."),
     latency_budget: Optional[str] = typer.Option(None, "--latency-budget", help="Widest within this predicted time per block on this machine's profile at --hw and the first --batch (0.5ms, 500us, 0.0005s; 1 µs to 60 s); the --verify best are then measured and the measurement decides."),
     verify: int = int_option(3, "--verify", help="With --latency-budget: blocks per family measured to decide (0: predictions only, no torch).", low=0, high=10),
+    margin: str = typer.Option("5%", "--margin", help="With --latency-budget and --verify: a measured block fits within the budget less this share (0–50%), room for a second run's noise."),
     kernel: int = KERNEL_OPTION,
     expansion: str = typer.Option("6", "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C), or the values the search ranges over: 6, 1-6, 2,4,6 [1–1,024]."),
     g1: str = typer.Option("2", "--g1", help="IGCV3 groups of the expanding 1×1 conv, or values to range over: 2, 1-4, 1,2,4 [1–1,048,576]."),
@@ -78,7 +79,7 @@ def widest(
         if measure or near is not None:
             raise IGCError("--latency-budget measures its own candidates (--verify N); leave out --measure and --near")
         widest_time(latency_budget, budget, kernel, families, options, rule, verify, hw, batch, threads, min_time,
-                    rounds, json_)
+                    rounds, json_, margin)
         return
     ts, a, b = options.expansions or options.expansion, options.g1s or options.g1, options.g2s or options.g2
     results = widest_all(budget, kernel, families, ts, a, b, rule, constraints)
