@@ -8,17 +8,20 @@ from igcdesign.output import console, print_table
 
 
 def render_profile(document: dict[str, Any]) -> None:
-    """The calibrated figures with their spread, the load seen, and where the profile went."""
+    """The calibrated figures with their spread and core share, the load seen, and where the
+    profile went."""
     from rich.table import Table
+
+    from igcdesign.profile import BUSY_SHARE, DISTURBED_SHARE
 
     fp = document["fingerprint"]
     out = console()
     out.print(f"[bold]{fp['device']}[/bold] · torch {fp['torch']} · {fp['threads']} thread"
               f"{'s' if fp['threads'] != 1 else ''} · {fp['dtype']}", markup=True)
     table = Table(show_header=True, header_style="bold")
-    for name in ("figure", "value", "spread"):
+    for name in ("figure", "value", "spread", "core share"):
         table.add_column(name, justify="left" if name == "figure" else "right")
-    spread = document.get("spread", {})
+    spread, shares = document.get("spread", {}), document.get("core_share", {})
     rows = (
         ("copy bandwidth", f"{document['copy_bytes_per_s'] / 1e9:.2f} GB/s", "copy_bytes_per_s"),
         ("triad bandwidth", f"{document['triad_bytes_per_s'] / 1e9:.2f} GB/s", "triad_bytes_per_s"),
@@ -27,12 +30,22 @@ def render_profile(document: dict[str, Any]) -> None:
         ("call cost", f"{document['call_s'] * 1e6:.1f} µs", "call_s"),
     )
     for label, value, key in rows:
-        table.add_row(label, value, f"{100 * spread.get(key, 0):.1f} %")
+        share = shares.get(key) if key != "call_s" else None  # one call is one thread: no share to have
+        table.add_row(label, value, f"{100 * spread.get(key, 0):.1f} %", "–" if share is None else f"{100 * share:.0f} %")
     print_table(table, out)
     loads = [x for x in document.get("load_average", []) if x is not None]
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
     out.print(f"{load}each figure the best of {document['sizes'].get('repeats')} repeats (highest rate, least call time); "
               "spread = (max − min) / median over them", markup=False)
+    left_out = sum(document.get("disturbed_repeats", {}).values())
+    if left_out:
+        out.print(f"{left_out} disturbed repeats (core share under {100 * DISTURBED_SHARE:.0f} % of the best) were "
+                  "left out and run again", markup=False)
+    low = {k: v for k, v in shares.items() if k != "call_s" and v < BUSY_SHARE}
+    if low:
+        out.print(f"the threads never had their cores (core share {100 * min(low.values()):.0f} % at best for "
+                  f"{', '.join(sorted(low))}): other work held them, so these figures are this machine's under "
+                  "load; calibrate again when it is quiet", markup=False)
     cpus = document.get("cpu_count")
     if loads and cpus and max(loads) > cpus + 0.5:
         out.print(f"the machine was busy (load average {max(loads):.1f} on {cpus} CPUs): other work held the cores, so "

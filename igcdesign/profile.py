@@ -86,6 +86,9 @@ class Fingerprint:
         return f"{self.device}, torch {self.torch}, {self.threads} thread{'s' if self.threads != 1 else ''}, {self.dtype}"
 
 
+DISTURBED_SHARE = 0.9  # a calibration repeat below 90 % of the best core share seen was disturbed
+BUSY_SHARE = 0.8  # a best core share under this: the threads never had their cores
+
 @dataclass(frozen=True)
 class Profile:
     """One calibration. Bandwidths in bytes/s (bytes read + written), throughput in MAC/s,
@@ -107,6 +110,8 @@ class Profile:
     choices: dict[str, str] = field(default_factory=dict)
     layer_latency_ms: dict[str, float] = field(default_factory=dict)
     latency_accuracy: "LatencyAccuracy | None" = None
+    core_share: dict[str, float] = field(default_factory=dict)  # best CPU time / (wall × threads) per figure
+    disturbed_repeats: dict[str, int] = field(default_factory=dict)  # repeats left out per figure
 
     @property
     def bandwidth(self) -> float:
@@ -148,6 +153,8 @@ class Profile:
                 choices={str(k): str(v) for k, v in dict(data.get("choices", {})).items()},
                 layer_latency_ms=_layer_table(data.get("layer_latency")),
                 latency_accuracy=LatencyAccuracy.from_dict(data.get("latency_accuracy")),
+                core_share={str(k): float(v) for k, v in dict(data.get("core_share", {})).items()},
+                disturbed_repeats={str(k): _int(v) for k, v in dict(data.get("disturbed_repeats", {})).items()},
             )
         except (KeyError, TypeError, ValueError) as e:
             raise IGCError(f"malformed machine profile ({type(e).__name__}: {e})") from None

@@ -63,6 +63,63 @@ def test_one_disturbed_repeat_does_not_move_the_figures():
     assert first.call_s == pytest.approx(1e-3) and first.spread["call_s"] == pytest.approx(0.75)
 
 
+def test_disturbed_repeats_are_run_again_and_left_out():
+    """Each figure's first repeat held its cores (share 1.0) and the next two ran at half share, at
+    twice the time; then the cores came back. Calibration runs more repeats until it has three
+    undisturbed ones, leaves the two out of the figure and the spread, and says how many."""
+    from igcdesign.probe.calibrate import Sample
+
+    pattern = [Sample(1e-3, 1.0), Sample(2e-3, 0.5), Sample(2e-3, 0.5), Sample(1.2e-3, 0.95), Sample(1e-3, 0.97)]
+    it = iter(pattern * 5)
+    calls = []
+
+    def clock(fn, min_time):
+        calls.append(1)
+        return next(it)
+
+    profile = calibrate("cpu", 1, "float32", TINY, clock=clock)
+    assert len(calls) == 25  # five repeats per figure, not the three asked for
+    assert profile.disturbed_repeats == dict.fromkeys(profile.disturbed_repeats, 2) and len(profile.disturbed_repeats) == 5
+    assert profile.core_share["matmul_macs_per_s"] == pytest.approx(1.0)
+    assert profile.call_s == pytest.approx(1e-3)
+    # the kept repeats are 1, 1.2 and 1 ms: rates 1, 1/1.2, 1 → spread (1 − 1/1.2) / 1
+    assert profile.spread["copy_bytes_per_s"] == pytest.approx(1 - 1 / 1.2)
+    assert read_profile_roundtrip(profile).disturbed_repeats == profile.disturbed_repeats
+
+
+def read_profile_roundtrip(profile):
+    from igcdesign.profile import Profile
+
+    return Profile.from_dict(profile.as_dict())
+
+
+def test_repeats_are_extended_only_so_far():
+    """Disturbed throughout: at most EXTEND_FACTOR × the asked repeats, then the figure is the
+    best there was, and the low share is kept for the warning."""
+    from igcdesign.probe.calibrate import EXTEND_FACTOR, Sample
+
+    shares = iter([1.0, 0.5] * 100)
+    calls = []
+
+    def clock(fn, min_time):
+        calls.append(1)
+        return Sample(1e-3, next(shares))
+
+    calibrate("cpu", 1, "float32", TINY, clock=clock)
+    assert len(calls) <= 5 * EXTEND_FACTOR * TINY.repeats
+
+
+@pytest.mark.parametrize("share, warned", [(0.97, False), (0.6, True)])
+def test_a_low_core_share_is_said(capsys, share, warned):
+    from igcdesign.machine_render import render_profile
+    from igcdesign.probe.calibrate import Sample
+
+    profile = calibrate("cpu", 1, "float32", TINY, clock=lambda fn, min_time: Sample(1e-3, share))
+    render_profile({**profile.as_dict(), "load_average": [0.1, 0.1], "cpu_count": 2, "path": "p.json"})
+    out = capsys.readouterr().out
+    assert ("never had their cores" in out) == warned and "core share" in out
+
+
 def test_threads_are_restored_and_used():
     seen = []
     before = torch.get_num_threads()
@@ -143,8 +200,8 @@ def test_cuda_clock_synchronises_the_device(monkeypatch):
 
     syncs = []
     monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: syncs.append(1))
-    seconds = wall_clock("cuda")(lambda: None, 0.0)
-    assert seconds >= 0 and len(syncs) >= 3  # before the first call and after each of at least two
+    sample = wall_clock("cuda")(lambda: None, 0.0)
+    assert sample.seconds >= 0 and sample.share is None and len(syncs) >= 3  # before the first call and after each of two
 
 
 def test_cuda_buffers_are_half_a_gib_at_most():

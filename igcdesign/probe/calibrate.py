@@ -18,6 +18,16 @@ kernel (brg_conv_fwd:avx2 on an AMD EPYC, after a reorder of the 2.4 MiB weight 
 layout, a fixed 0.4 % of the call); they come from other work stalling one thread of a parallel
 region, which makes the whole call wait, so the least disturbed repeat is the machine's figure.
 
+Other work that holds a core for a while cannot be seen in the rates alone, so every repeat also
+records its *core share*: the process's CPU time over the wall time × the threads (1.0 when every
+thread had its core throughout; a thread that waits for the memory still counts as running). A
+repeat whose share is below ``DISTURBED_SHARE`` of the best share seen for that figure was
+disturbed; calibration then runs more repeats (up to ``EXTEND_FACTOR`` × the asked ones, and not
+past ``EXTEND_S`` seconds of the whole run) until it has as many undisturbed ones as it asked
+for, and keeps each figure from the undisturbed repeats. The best share per figure is stored,
+and a share under ``BUSY_SHARE`` means the threads never had their cores: those figures are
+the machine's under load, not its own.
+
 Bandwidth buffers default to 8× the last-level cache (at least 64 MiB, at most 512 MiB and an
 eighth of free memory), so that the figures are those of main memory, not of a cache.
 The timer is a parameter so that the arithmetic is testable without timing anything.
@@ -33,7 +43,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from igcdesign.errors import IGCError
-from igcdesign.profile import Fingerprint, Profile
+from igcdesign.profile import BUSY_SHARE, DISTURBED_SHARE, Fingerprint, Profile  # noqa: F401 (BUSY_SHARE: docs)
 
 MiB = 1 << 20
 MAX_BUFFER_BYTES = 1 << 32
@@ -43,9 +53,23 @@ MAX_CONV_HW = 1024
 MAX_CONV_BATCH = 1024
 MAX_REPEATS = 100
 
+EXTEND_FACTOR = 3  # at most this many times the asked repeats, while repeats were disturbed
+EXTEND_S = 45.0  # no extra repeat once the whole calibration has run this long
+
 Progress = Callable[[int, int, str], None]
-# (function to call, calls per repeat hint) → seconds per call of one repeat
-Clock = Callable[[Callable[[], object], float], float]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One repeat: seconds per call, and the core share (CPU time / (wall time × threads); None
+    where it was not measured)."""
+
+    seconds: float
+    share: float | None = None
+
+
+# (function to call, seconds the repeat lasts at least) → seconds per call (or a Sample)
+Clock = Callable[[Callable[[], object], float], "float | Sample"]
 
 
 @dataclass(frozen=True)
@@ -115,18 +139,37 @@ def wall_clock(device: str) -> Clock:
     the device around the timed calls."""
     from igcdesign.probe.device import synchronize
 
-    def clock(fn: Callable[[], object], min_time: float) -> float:
+    def clock(fn: Callable[[], object], min_time: float) -> Sample:
         synchronize(device)
-        calls, start = 0, time.perf_counter()
+        calls, start, cpu = 0, time.perf_counter(), time.process_time()
         while True:
             fn()
             calls += 1
             synchronize(device)
             elapsed = time.perf_counter() - start
             if calls >= 2 and elapsed >= min_time:
-                return elapsed / calls
+                used = time.process_time() - cpu
+                threads = _threads()
+                share = used / (elapsed * threads) if device == "cpu" and elapsed > 0 and threads else None
+                return Sample(elapsed / calls, share)
 
     return clock
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def keep_undisturbed(samples: list[Sample]) -> list[Sample]:
+    """The repeats that were not disturbed: those whose core share is at least DISTURBED_SHARE of
+    the best share among them (every repeat where shares were not measured)."""
+    shares = [s.share for s in samples if s.share is not None]
+    if not shares:
+        return list(samples)
+    best_share = max(shares)
+    return [s for s in samples if s.share is None or s.share >= DISTURBED_SHARE * best_share]
 
 
 def _load() -> float | None:
@@ -172,17 +215,34 @@ def calibrate(
     steps = ("copy bandwidth", "triad bandwidth", "matmul throughput", "conv throughput", "call cost")
     total = len(steps) * sizes.repeats
     done = 0
+    started = time.perf_counter()
+    shares: dict[str, float] = {}
+    disturbed: dict[str, int] = {}
 
-    def repeat(label: str, fn: Callable[[], object]) -> list[float]:
-        nonlocal done
+    def repeat(label: str, fn: Callable[[], object], key: str) -> list[float]:
+        """Seconds per call of each undisturbed repeat (module docstring), at least sizes.repeats
+        of them unless the extension ran out."""
+        nonlocal done, total
         fn()  # warm-up: first-touch pages, kernel selection
-        times = []
-        for _ in range(sizes.repeats):
+        samples: list[Sample] = []
+        while True:
             if progress:
                 progress(done, total, label)
-            times.append(clock(fn, sizes.min_time))
+            sample = clock(fn, sizes.min_time)
+            samples.append(sample if isinstance(sample, Sample) else Sample(float(sample)))
             done += 1
-        return times
+            kept = keep_undisturbed(samples)
+            if len(samples) < sizes.repeats:
+                continue
+            if (len(kept) >= sizes.repeats or len(samples) >= EXTEND_FACTOR * sizes.repeats
+                    or time.perf_counter() - started > EXTEND_S):
+                break
+            total += 1
+        known = [s.share for s in samples if s.share is not None]
+        if known:
+            shares[key] = max(known)
+        disturbed[key] = len(samples) - len(kept)
+        return [s.seconds for s in kept]
 
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -192,25 +252,25 @@ def calibrate(
             n = max(1, sizes.buffer_bytes // element)
             a = torch.ones(n, dtype=torch_dtype, device=device)
             b = torch.empty_like(a)
-            copy_t = repeat(steps[0], lambda: b.copy_(a))
+            copy_t = repeat(steps[0], lambda: b.copy_(a), "copy_bytes_per_s")
             c = torch.full_like(a, 2)
-            triad_t = repeat(steps[1], lambda: torch.add(b, c, alpha=3, out=a))
+            triad_t = repeat(steps[1], lambda: torch.add(b, c, alpha=3, out=a), "triad_bytes_per_s")
             del a, b, c
             m = sizes.matmul_n
             x = torch.randn(m, m, device=device).to(torch_dtype)
             y = torch.randn(m, m, device=device).to(torch_dtype)
             out = torch.empty(m, m, dtype=torch_dtype, device=device)
-            matmul_t = repeat(steps[2], lambda: torch.matmul(x, y, out=out))
+            matmul_t = repeat(steps[2], lambda: torch.matmul(x, y, out=out), "matmul_macs_per_s")
             del x, y, out
             ch, side, batch = sizes.conv_channels, sizes.conv_hw, sizes.conv_batch
             layout = torch.channels_last if device == "cpu" else torch.contiguous_format
             maps = torch.randn(batch, ch, side, side, device=device).to(torch_dtype).contiguous(memory_format=layout)
             conv = torch.nn.Conv2d(ch, ch, 3, padding=1, bias=False).to(device=device, dtype=torch_dtype, memory_format=layout)
-            conv_t = repeat(steps[3], lambda: conv(maps))
+            conv_t = repeat(steps[3], lambda: conv(maps), "conv_macs_per_s")
             del maps, conv
             tiny = torch.ones(1, 1, 1, 1, dtype=torch_dtype, device=device)
             weight = torch.ones(1, 1, 1, 1, dtype=torch_dtype, device=device)
-            call_t = repeat(steps[4], lambda: torch.nn.functional.conv2d(tiny, weight))
+            call_t = repeat(steps[4], lambda: torch.nn.functional.conv2d(tiny, weight), "call_s")
     finally:
         torch.set_num_threads(previous)
     if progress:
@@ -230,6 +290,8 @@ def calibrate(
         cpu_count=os.cpu_count(),
         sizes={"buffer_bytes": n * element, "matmul_n": m, "conv_channels": ch, "conv_hw": side,
                "conv_batch": batch, "repeats": sizes.repeats},
+        core_share=shares,
+        disturbed_repeats=disturbed,
         created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         default_threads=default_threads,
     )
