@@ -57,4 +57,5 @@ EXPANSION_OPTION = int_option(6, "--expansion", "-t", help="IGCV3 expansion t (C
 BATCH_OPTION = typer.Option(["1"], "--batch", "-b", help="With --measure: batch size(s), e.g. 1,32 [1–65,536, at most 64 sizes].")
 THREADS_OPTION = int_option(None, "--threads", help="Intra-op threads while timing (default: torch's).", high=MAX_THREADS)
 MIN_TIME_OPTION = typer.Option(0.2, "--min-time", help="With --measure: seconds of timed calls per measurement [(0, 60]].")
+CLOCK_OPTION = typer.Option(None, "--clock", help="wall or cpu: time by the wall clock, or by the process's CPU time (one thread on the CPU: each call's time with a core to itself, which other work does not stretch). Default: wall; with --latency-budget, the clock of the latency model's layer table (cpu at 1 thread).")
 ROUNDS_OPTION = int_option(1, "--rounds", help="With --measure: measure everything N times, round after round; keep each row's least disturbed round.", high=MAX_ROUNDS)

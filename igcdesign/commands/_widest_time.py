@@ -7,7 +7,8 @@ from typing import Any
 
 
 def widest_time(latency_budget: str, params: int | None, kernel: int, families, options, rule: str, verify: int,
-                hw: int, batch, threads, min_time: float, rounds: int, json_: bool, margin: str = "5%") -> None:
+                hw: int, batch, threads, min_time: float, rounds: int, json_: bool, margin: str = "5%",
+                clock: str | None = None) -> None:
     """Run the time search and (verify > 0) its measurement, stepping down where nothing measured
     fits; print the document or the table."""
     from igcdesign.errors import IGCError
@@ -25,9 +26,15 @@ def widest_time(latency_budget: str, params: int | None, kernel: int, families, 
     batches = parse_batches(batch)
     settings = None
     if verify:
+        from igcdesign.probe import require_torch
+
+        torch = require_torch()
+        from igcdesign.probe.layer_latency import uses_cpu_clock
         from igcdesign.probe.measure import settings_from_options
 
-        settings = settings_from_options(hw, batches[:1], threads, min_time, rounds)
+        run_threads = threads if threads is not None else torch.get_num_threads()
+        clock = clock or ("cpu" if uses_cpu_clock(run_threads) else "wall")  # the layer table's clock
+        settings = settings_from_options(hw, batches[:1], threads, min_time, rounds, clock=clock)
     lookup = find_default_profile("cpu", threads)
     if lookup.profile is None:
         raise IGCError(f"--latency-budget needs this machine's profile: {lookup.message}")

@@ -132,8 +132,12 @@ def _measure(blocks, rows, hw, batch, impl, profile, min_time, rounds, progress)
     require_torch()
     from igcdesign.probe.measure import ProbeSettings, context, probe
 
-    settings = ProbeSettings(hw=hw, batches=(batch,), threads=profile.fingerprint.threads, dtype=profile.fingerprint.dtype,
-                             min_time=min_time, rounds=rounds, impls=(impl,))
+    from igcdesign.probe.layer_latency import uses_cpu_clock
+
+    threads = profile.fingerprint.threads  # measured by the clock the layer table was measured by
+    settings = ProbeSettings(hw=hw, batches=(batch,), threads=threads, dtype=profile.fingerprint.dtype,
+                             min_time=min_time, rounds=rounds, impls=(impl,),
+                             clock="cpu" if uses_cpu_clock(threads) else "wall")
     document = probe([block.spec for block in blocks], settings, baseline=None, progress=progress("latency --measure"))
     by_spec = {row["spec"]: row for row in document["results"]}
     for row in rows:

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.commands._options import HW_OPTION, JSON_OPTION, ROUNDS_OPTION, THREADS_OPTION
+from igcdesign.commands._options import CLOCK_OPTION, HW_OPTION, JSON_OPTION, ROUNDS_OPTION, THREADS_OPTION
 
 
 def probe(
@@ -27,6 +27,7 @@ def probe(
     ),
     min_time: float = typer.Option(0.2, "--min-time", help="Seconds of timed calls per measurement (blocked_autorange) [(0, 60]]."),
     rounds: int = ROUNDS_OPTION,
+    clock: Optional[str] = CLOCK_OPTION,
     bn_relu: bool = typer.Option(False, "--bn-relu", help="Add BN + ReLU after each block (the papers' 'IGC + BN + ReLU')."),
     impl: str = typer.Option("fast", "--impl", help="fast (batched matrix products, plan tuned and cached), plain (one nn.Conv2d per conv), or plain,fast to time both."),
     json_: bool = JSON_OPTION,
@@ -47,6 +48,7 @@ def probe(
     settings = ProbeSettings(
         hw=hw, batches=batches, device=device, dtype=dtype, threads=threads,
         channels_last=channels_last, min_time=min_time, bn=bn_relu, relu=bn_relu, rounds=rounds, impls=impls,
+        clock=clock or "wall",
     )
     base = None if baseline.strip().lower() == "none" else (AUTO if baseline.strip().lower() == AUTO else baseline)
     if json_:

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from igcdesign.commands._options import JSON_OPTION, MAX_HW, MIN_TIME_OPTION, ROUNDS_OPTION, THREADS_OPTION, int_option
+from igcdesign.commands._options import CLOCK_OPTION, JSON_OPTION, MAX_HW, MIN_TIME_OPTION, ROUNDS_OPTION, THREADS_OPTION, int_option
 
 MAX_TOP = 100
 
@@ -22,6 +22,7 @@ def replace(
     threads: Optional[int] = THREADS_OPTION,
     min_time: float = MIN_TIME_OPTION,
     rounds: int = ROUNDS_OPTION,
+    clock: Optional[str] = CLOCK_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Every check-accepted block with SPEC's input and output widths (and stride) within its
@@ -36,7 +37,7 @@ def replace(
     if measure:
         from igcdesign.probe.measure import settings_from_options
 
-        settings = settings_from_options(hw, batches, threads, min_time, rounds)
+        settings = settings_from_options(hw, batches, threads, min_time, rounds, clock=clock or "wall")
     profile, note = _profile(threads)
     document = report(block, hw=hw, batches=batches, max_params=max_params, top=top, families=family,
                       profile=profile)

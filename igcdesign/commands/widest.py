@@ -8,6 +8,7 @@ import typer
 
 from igcdesign.commands._options import (
     BATCH_OPTION,
+    CLOCK_OPTION,
     JSON_OPTION,
     KERNEL_OPTION,
     MAX_HW,
@@ -36,6 +37,7 @@ def widest(
     params: Optional[str] = typer.Option(None, "--params", "-p", help="Parameter budget T: 4672, 1e6, 1_000_000, 2.5M, 17.5k (needed unless --latency-budget is given)."),
     latency_budget: Optional[str] = typer.Option(None, "--latency-budget", help="Widest within this predicted time per block on this machine's profile at --hw and the first --batch (0.5ms, 500us, 0.0005s; 1 µs to 60 s); the --verify best are then measured and the measurement decides."),
     verify: int = int_option(3, "--verify", help="With --latency-budget: blocks per family measured to decide (0: predictions only, no torch).", low=0, high=10),
+    clock: Optional[str] = CLOCK_OPTION,
     margin: str = typer.Option("5%", "--margin", help="With --latency-budget and --verify: a measured block fits within the budget less this share (0–50%), room for a second run's noise."),
     kernel: int = KERNEL_OPTION,
     expansion: str = typer.Option("6", "--expansion", "-t", help="IGCV3 expansion t (C_int = t·C), or the values the search ranges over: 6, 1-6, 2,4,6 [1–1,024]."),
@@ -79,7 +81,7 @@ def widest(
         if measure or near is not None:
             raise IGCError("--latency-budget measures its own candidates (--verify N); leave out --measure and --near")
         widest_time(latency_budget, budget, kernel, families, options, rule, verify, hw, batch, threads, min_time,
-                    rounds, json_, margin)
+                    rounds, json_, margin, clock)
         return
     ts, a, b = options.expansions or options.expansion, options.g1s or options.g1, options.g2s or options.g2
     results = widest_all(budget, kernel, families, ts, a, b, rule, constraints)
@@ -89,7 +91,7 @@ def widest(
     if measure or near is not None:
         document.update(_measure(results, budget, kernel, families, ts, a, b, measure, near, top,
                                  hw, batch, threads, min_time, rounds, quiet=json_, rule=rule,
-                                 constraints=constraints))
+                                 constraints=constraints, clock=clock))
     if json_:
         from igcdesign.output import emit_json
 
@@ -111,7 +113,7 @@ def widest(
 
 
 def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near, top, hw, batch, threads,
-             min_time, rounds, quiet, rule="checked", constraints=None) -> dict:
+             min_time, rounds, quiet, rule="checked", constraints=None, clock=None) -> dict:
     """Run the probe for --measure and --near; returns the extra JSON fields."""
     from igcdesign.validate import parse_percent
 
@@ -121,7 +123,7 @@ def _measure(results, budget, kernel, families, expansion, g1, g2, measure, near
     from igcdesign.progress import Progress
     from igcdesign.families import widest_families
 
-    settings = settings_from_options(hw, batch, threads, min_time, rounds)
+    settings = settings_from_options(hw, batch, threads, min_time, rounds, clock=clock or "wall")
     extra: dict = {"hw": hw}
     with Progress("measuring", delay=0, enabled=False if quiet else None) as progress:
         if measure:

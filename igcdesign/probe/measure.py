@@ -45,6 +45,7 @@ class ProbeSettings:
     relu: bool = False
     rounds: int = 1
     impls: tuple[str, ...] = ("fast",)  # igcdesign.probe.IMPLEMENTATIONS, measured in this order
+    clock: str = "wall"  # or 'cpu': the process's CPU time, one thread only (igcdesign.probe.timing.check_clock)
 
 
 def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
@@ -68,17 +69,20 @@ def check_settings(settings: ProbeSettings) -> tuple[str, Any, int]:
         raise IGCError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
     device = resolve_device(settings.device)
     dtype = check_dtype(device, settings.dtype)
+    from igcdesign.probe.timing import check_clock
+
+    check_clock(settings.clock, device, threads)
     return device, dtype, threads
 
 
 def settings_from_options(hw: int, batch: Sequence[str | int], threads: int | None, min_time: float,
-                          rounds: int = 1, device: str = "cpu") -> ProbeSettings:
+                          rounds: int = 1, device: str = "cpu", clock: str = "wall") -> ProbeSettings:
     """Validated settings from a command's --hw/--batch/--threads/--min-time/--rounds options.
 
     Fails (IGCError, one line) before anything is enumerated, built or timed.
     """
     settings = ProbeSettings(hw=hw, batches=parse_batches(batch), threads=threads, min_time=min_time,
-                             rounds=rounds, device=device)
+                             rounds=rounds, device=device, clock=clock)
     check_settings(settings)
     return settings
 
@@ -175,6 +179,7 @@ def probe(
         "load_average": [load_before, load_average()],
         "baseline": base.spec if base else None,
         "impls": list(settings.impls),
+        "clock": settings.clock,
         "profile": lookup.profile.fingerprint.describe() if lookup.profile else None,
         "floor_note": None if lookup.profile else lookup.message,
         "results": results,
@@ -239,7 +244,7 @@ def measure_one(target, batch: int, device: str, dtype, threads: int, settings: 
         finally:
             torch.set_num_threads(previous)
         plans = sorted({m.rules for m in module.modules() if isinstance(m, FastChainModule)})
-    timing = time_module(module, x, device=device, threads=threads, min_time=settings.min_time)
+    timing = time_module(module, x, device=device, threads=threads, min_time=settings.min_time, clock=settings.clock)
     macs = target.mult_adds * batch
     del module, x
     return {
@@ -318,7 +323,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
     """How a probe document was measured, and its baseline's own latency (one entry per batch):
     the fields that `widest`, `space` and `net` add to their JSON with --measure."""
     keys = ("device", "torch", "threads", "dtype", "min_time_s", "rounds", "cpu_count", "load_average", "busy",
-            "impls", "profile", "floor_note")
+            "impls", "profile", "floor_note", "clock")
     base = document["baseline"]
     rows = [latency_fields(row) for row in document["results"] if row["is_baseline"]]
     return {**{key: document.get(key) for key in keys},

@@ -30,6 +30,7 @@ def render_probe(document: dict[str, Any]) -> None:
         f"thread{'s' if document['threads'] != 1 else ''} · "
         f"{document['dtype']}{' · channels-last' if document['channels_last'] else ''} · input map "
         f"{document['hw']}×{document['hw']}"
+        + (" · CPU-time clock" if document.get("clock") == "cpu" else "")
     )
     table = Table(show_header=True, header_style="bold")
     table.add_column("spec", overflow="fold", min_width=12)
@@ -75,7 +76,8 @@ def measurement_lines(measured: dict[str, Any]) -> list[str]:
     threads = measured["threads"]
     rounds = measured["rounds"]
     lines = [f"measured on {measured['device']} · torch {measured['torch']} · {threads} thread{'s' if threads != 1 else ''}"
-             f" · {measured['dtype']} · " + (f"best of {rounds} rounds" if rounds > 1 else "1 round")]
+             f" · {measured['dtype']} · " + (f"best of {rounds} rounds" if rounds > 1 else "1 round")
+             + (" · CPU-time clock (each call's time with a core to itself)" if measured.get("clock") == "cpu" else "")]
     base = measured.get("baseline")
     if base:
         times = ", ".join(f"b{row['batch']}: {row['latency_ms']:.3f} ms (IQR {_spread(row)})" for row in base["latency"])

@@ -6,6 +6,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from igcdesign.errors import IGCError
 from igcdesign.probe.device import synchronize
 
 
@@ -41,11 +42,27 @@ def warm_up(module, x, device: str, *, min_calls: int = 2, min_time: float = 0.0
     synchronize(device)
 
 
-def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2) -> Timing:
+CLOCKS = ("wall", "cpu")
+
+
+def check_clock(clock: str, device: str, threads: int) -> str:
+    """`clock`, or IGCError (one line): 'cpu' times by the process's CPU time, which is the call's
+    time with a core to itself only for one thread on the CPU."""
+    if clock not in CLOCKS:
+        raise IGCError(f"--clock must be one of {', '.join(CLOCKS)}, got '{str(clock)[:100]}'")
+    if clock == "cpu" and (device != "cpu" or threads != 1):
+        raise IGCError("--clock cpu times one thread on the CPU: give --threads 1 (and --device cpu)")
+    return clock
+
+
+def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2, clock: str = "wall") -> Timing:
     """Median and IQR of `module(x)` under inference_mode with `threads` intra-op threads.
 
     blocked_autorange runs the call in blocks and synchronises the accelerator around its
     timer, so CUDA kernels are waited for; num_threads is passed explicitly (it defaults to 1).
+    `clock='cpu'` (one thread on the CPU, :func:`check_clock`) times by the process's CPU time:
+    the time the call takes with a core to itself, which other work on a shared machine does
+    not stretch as it stretches the wall clock.
     """
     import torch
     from torch.utils.benchmark import Timer
@@ -57,7 +74,8 @@ def time_module(module, x, *, device: str, threads: int, min_time: float = 0.2) 
             # even kernels use padding='same', which warns about an extra padded copy: that is measured
             warnings.filterwarnings("ignore", message="Using padding='same'")
             warm_up(module, x, device)
-            timer = Timer(stmt="module(x)", globals={"module": module, "x": x}, num_threads=threads)
+            extra = {"timer": time.process_time} if check_clock(clock, device, threads) == "cpu" else {}
+            timer = Timer(stmt="module(x)", globals={"module": module, "x": x}, num_threads=threads, **extra)
             measurement = timer.blocked_autorange(min_run_time=min_time)
             synchronize(device)
     finally:
