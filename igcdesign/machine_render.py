@@ -37,6 +37,9 @@ def render_profile(document: dict[str, Any]) -> None:
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
     out.print(f"{load}each figure the best of {document['sizes'].get('repeats')} repeats (highest rate, least call time); "
               "spread = (max − min) / median over them", markup=False)
+    if document.get("clock") == "cpu":
+        out.print("timed by the process's CPU time (one thread: each call's time with a core to itself, as the "
+                  "layer table is timed)", markup=False)
     left_out = sum(document.get("disturbed_repeats", {}).values())
     if left_out:
         out.print(f"{left_out} disturbed repeats (core share under {100 * DISTURBED_SHARE:.0f} % of the best) were "

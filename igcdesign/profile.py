@@ -112,6 +112,7 @@ class Profile:
     latency_accuracy: "LatencyAccuracy | None" = None
     core_share: dict[str, float] = field(default_factory=dict)  # best CPU time / (wall × threads) per figure
     disturbed_repeats: dict[str, int] = field(default_factory=dict)  # repeats left out per figure
+    clock: str = "wall"  # 'cpu': timed by the process's CPU time (one-thread profiles)
 
     @property
     def bandwidth(self) -> float:
@@ -155,6 +156,7 @@ class Profile:
                 latency_accuracy=LatencyAccuracy.from_dict(data.get("latency_accuracy")),
                 core_share={str(k): float(v) for k, v in dict(data.get("core_share", {})).items()},
                 disturbed_repeats={str(k): _int(v) for k, v in dict(data.get("disturbed_repeats", {})).items()},
+                clock=str(data.get("clock", "wall")),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise IGCError(f"malformed machine profile ({type(e).__name__}: {e})") from None

@@ -120,6 +120,29 @@ def test_a_low_core_share_is_said(capsys, share, warned):
     assert ("never had their cores" in out) == warned and "core share" in out
 
 
+@pytest.mark.parametrize("threads, clock", [(1, "cpu"), (2, "wall")])
+def test_one_thread_profiles_are_timed_by_cpu_time(threads, clock):
+    """The clock a profile was timed by is the one its layer table uses, and it is recorded."""
+    from igcdesign.probe.layer_latency import uses_cpu_clock
+
+    profile = calibrate("cpu", threads, "float32", TINY)
+    assert profile.clock == clock == ("cpu" if uses_cpu_clock(threads) else "wall")
+    assert read_profile_roundtrip(profile).clock == clock
+    if clock == "cpu":
+        assert profile.core_share == {} and sum(profile.disturbed_repeats.values()) == 0
+
+
+def test_cpu_time_clock_leaves_out_waiting():
+    """A call that sleeps 2 ms costs wall time and almost no CPU time."""
+    import time as clock_module
+
+    from igcdesign.probe.calibrate import wall_clock
+
+    wall = wall_clock("cpu")(lambda: clock_module.sleep(0.002), 0.01)
+    cpu = wall_clock("cpu", cpu_time=True)(lambda: clock_module.sleep(0.002), 0.01)
+    assert wall.seconds >= 0.002 and cpu.seconds < wall.seconds / 2 and cpu.share is None
+
+
 def test_threads_are_restored_and_used():
     seen = []
     before = torch.get_num_threads()

@@ -28,6 +28,11 @@ for, and keeps each figure from the undisturbed repeats. The best share per figu
 and a share under ``BUSY_SHARE`` means the threads never had their cores: those figures are
 the machine's under load, not its own.
 
+A one-thread profile on the CPU is timed by the process's CPU time instead (the clock its layer
+table is timed by, :func:`igcdesign.probe.layer_latency.uses_cpu_clock`): time the process was
+descheduled is then not in any figure, so such a profile repeats on a loaded machine too, and
+the floor and the table are the same kind of time.
+
 Bandwidth buffers default to 8× the last-level cache (at least 64 MiB, at most 512 MiB and an
 eighth of free memory), so that the figures are those of main memory, not of a cache.
 The timer is a parameter so that the arithmetic is testable without timing anything.
@@ -134,9 +139,11 @@ def default_buffer_bytes(device: str, free_bytes: int, cache_bytes: int | None) 
     return int(max(1 << 16, min(want, 512 * MiB, free_bytes // 8)))
 
 
-def wall_clock(device: str) -> Clock:
+def wall_clock(device: str, cpu_time: bool = False) -> Clock:
     """Seconds per call: call `fn` until `min_time` has passed (at least twice), synchronising
-    the device around the timed calls."""
+    the device around the timed calls. `cpu_time` (one thread on the CPU): the seconds are the
+    process's CPU time, the call's time with a core to itself, as one-thread layer tables are
+    timed (igcdesign.probe.layer_latency.uses_cpu_clock), so that floors and tables agree."""
     from igcdesign.probe.device import synchronize
 
     def clock(fn: Callable[[], object], min_time: float) -> Sample:
@@ -150,6 +157,8 @@ def wall_clock(device: str) -> Clock:
             if calls >= 2 and elapsed >= min_time:
                 used = time.process_time() - cpu
                 threads = _threads()
+                if cpu_time:  # descheduled time is not in the figure: nothing to run again
+                    return Sample(used / calls)
                 share = used / (elapsed * threads) if device == "cpu" and elapsed > 0 and threads else None
                 return Sample(elapsed / calls, share)
 
@@ -211,7 +220,10 @@ def calibrate(
     need = 3 * sizes.buffer_bytes + 3 * sizes.matmul_n**2 * element
     if need > free // 2:
         raise IGCError(f"calibration needs about {need / MiB:,.0f} MiB and {free / MiB:,.0f} MiB are free: give smaller sizes")
-    clock = clock or wall_clock(device)
+    from igcdesign.probe.layer_latency import uses_cpu_clock
+
+    cpu_time = device == "cpu" and uses_cpu_clock(threads)
+    clock = clock or wall_clock(device, cpu_time)
     steps = ("copy bandwidth", "triad bandwidth", "matmul throughput", "conv throughput", "call cost")
     total = len(steps) * sizes.repeats
     done = 0
@@ -294,6 +306,7 @@ def calibrate(
         disturbed_repeats=disturbed,
         created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         default_threads=default_threads,
+        clock="cpu" if cpu_time else "wall",
     )
 
 
