@@ -20,9 +20,10 @@ Measurement then decides (:func:`decide_by_measurement`, with the measuring pass
 needs torch): a candidate fits when its measured latency is at most the budget less a margin
 (``DEFAULT_MARGIN``: a second run of the same block on a shared machine differs by a few per
 cent). When none of a family's candidates fits, the search steps down: it runs again at the
-budget scaled by predicted / measured of the fastest candidate measured so far (strictly below
-every prediction measured, so each step weighs narrower blocks), measures the new candidates,
-and repeats, at most ``MAX_STEP_DOWNS`` times; the measured one that fits decides.
+budget scaled by the largest measured / predicted of the candidates just measured (and at most
+``STEP_DOWN_AT_LEAST`` × the budget searched before, so that each step weighs narrower blocks),
+measures the new candidates, and repeats, at most ``MAX_STEP_DOWNS`` times; the widest measured
+one that fits decides.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ BISECTION_PRECISION = 1e-3  # relative width of the last parameter interval
 DEFAULT_VERIFY = 3
 SCAN_FACTOR = 2  # past the boundary, every parameter optimum up to this multiple of its budget is weighed
 MAX_STEPS = 400  # distinct optima weighed in that scan
+NARROWER_STEP = 0.8  # below the boundary, the optima at 0.8×, 0.64×, … its budget fill the candidates
+NARROWER_TRIES = 12
+STEP_DOWN_AT_LEAST = 0.7  # each step down searches at most 0.7 × the budget of the one before
 DEFAULT_MARGIN = 0.05  # a measured candidate fits within budget × (1 − margin)
 MAX_MARGIN = 0.5
 MAX_STEP_DOWNS = 4
@@ -186,6 +190,14 @@ def _family(family, budget_ms, hw, batch, profile, k, params, options, rule, ver
                                           "predicted_ms": ms}
     else:
         result.searched_params = lo
+    T = lo
+    for _ in range(NARROWER_TRIES):  # narrower optima, so that measurement has `verify` to choose from
+        if len(rows) >= verify or T <= 1:
+            break
+        T = int(T * NARROWER_STEP)
+        row = row_at(T)
+        if row is not None and row["predicted_ms"] <= budget_ms:
+            rows.setdefault(row["spec"], row)
     result.candidates = sorted(rows.values(), key=lambda r: (-r["width"], r["predicted_ms"], r["params"]))[:verify]
     if not result.candidates:
         result.bound = None
@@ -210,7 +222,7 @@ def decide_by_measurement(results: list[TimedResult], measure: Measure, research
     by_family = {r.family: r for r in results}
     first = {r.family: r.candidates[0]["spec"] if r.candidates else None for r in results}
     rounds = 0
-    for step in range(step_downs + 1):
+    for step in range(step_downs + 1):  # every round but the first follows at least one step down
         wanted = list(dict.fromkeys(c["spec"] for rows in pending.values() for c in rows))
         if not wanted:
             break
@@ -226,16 +238,16 @@ def decide_by_measurement(results: list[TimedResult], measure: Measure, research
             limit = result.latency_budget_ms * (1 - margin)
             if any(row["measured_ms"] <= limit for row in measured[family]) or not measured[family]:
                 continue
-            if step == step_downs:
-                continue
-            fastest = min(measured[family], key=lambda row: row["measured_ms"])
-            ratio = fastest["measured_ms"] / fastest["predicted_ms"]
-            budget_ms = limit / ratio
-            result.step_downs.append({"budget_ms": budget_ms, "ratio": ratio})
+            ratio = max(row["measured_ms"] / row["predicted_ms"] for row in rows)  # this round's, the narrowest yet
             seen = {row["spec"] for row in measured[family]}
-            fresh = [c for c in research(family, budget_ms).candidates if c["spec"] not in seen]
-            if fresh:
-                pending[family] = [dict(c) for c in fresh[:verify]]
+            while len(result.step_downs) < step_downs:  # a step that finds nothing new steps again
+                searched = result.step_downs[-1]["budget_ms"] if result.step_downs else result.latency_budget_ms
+                budget_ms = min(limit / ratio, STEP_DOWN_AT_LEAST * searched)
+                result.step_downs.append({"budget_ms": budget_ms, "ratio": ratio})
+                fresh = [c for c in research(family, budget_ms).candidates if c["spec"] not in seen]
+                if fresh:
+                    pending[family] = [dict(c) for c in fresh[:verify]]
+                    break
     for result in results:
         rows = sorted(measured[result.family], key=lambda r: (-r["width"], r["measured_ms"]))
         limit = result.latency_budget_ms * (1 - margin)
