@@ -100,43 +100,27 @@ def draw(n: int, rng: random.Random, profile, table: set[str]) -> list[dict]:
         prediction = predict(block, hw=hw, batch=batch, profile=profile)
         if prediction.floor_ms > MAX_FLOOR_MS or any(c["spec"] == block.spec and c["hw"] == hw and c["batch"] == batch for c in cases):
             continue
+        bare = predict(block, hw=hw, batch=batch, profile=profile, composed=False)
         cases.append({"spec": block.spec, "family": family, "hw": hw, "batch": batch,
                       "predicted_ms": prediction.predicted_ms, "floor_ms": prediction.floor_ms,
+                      "bare_ms": bare.predicted_ms, "block_factor": prediction.block_factor,
                       "predicted_plan": prediction.plan,
                       "sources": "/".join(sorted({layer.source for layer in prediction.layers}))})
     return cases
 
 
 def measure(cases: list[dict], min_time: float, threads: int, label: str, rounds: int = 1) -> list[float]:
-    """Measured ms of each case: the fast module, its plan chosen by igcdesign.probe.tune, timed
-    as the layer table was timed (igcdesign.probe.layer_latency.time_call: blocked_autorange's
+    """Measured ms of each case: the fast module, its plan chosen once by igcdesign.probe.tune,
+    timed as the layer table was timed (igcdesign.probe.layer_latency.time_block: blocked_autorange's
     median, by CPU time with one thread); `rounds` rounds over all cases, the lowest kept."""
-    import time
+    from igcdesign.probe.layer_latency import time_block
 
-    import torch
-
-    from igcdesign.probe.layer_latency import time_call, uses_cpu_clock
-    from igcdesign.probe.targets import resolve_target
-    from igcdesign.probe.tune import choose_plan, time_plans
-    from igcdesign.probe.fast import fast_module
-
-    cpu = uses_cpu_clock(threads)
-    clock = time.process_time if cpu else time.perf_counter
-
-    def timer(modules, x, budget_s):
-        return time_plans(modules, x, budget_s=budget_s, clock=clock)
-
-    torch.set_num_threads(threads)
     best: list[float] = [float("inf")] * len(cases)
     for r in range(rounds):
         for i, case in enumerate(cases):
-            target = resolve_target(case["spec"], case["hw"])
-            chain = parse_block(case["spec"]).chain
-            x = torch.randn(case["batch"], *target.input_shape)
-            if "plans" not in case:  # the tuner's choice, by the same clock, once per case
-                case["plans"], _ = choose_plan(chain, x, timer=timer)
-            module = fast_module(chain, plan=case["plans"]).eval()
-            best[i] = min(best[i], time_call(module, x, threads=threads, min_time=min_time, cpu_clock=cpu))
+            ms, case["plans"] = time_block(case["spec"], hw=case["hw"], batch=case["batch"], threads=threads,
+                                           min_time=min_time, plan=case.get("plans"))
+            best[i] = min(best[i], ms)
             if (i + 1) % 16 == 0 or i + 1 == len(cases):
                 sys.stderr.write(f"{label}: round {r + 1}/{rounds}, {i + 1}/{len(cases)} measured\n")
     return best
@@ -260,6 +244,14 @@ def main() -> None:
         sys.stderr.write(f"seeded {len(grid)} grid shapes in {seed_s:.0f} s\n")
     else:
         seed_s = None
+    factors_s = None
+    if seed_s is not None or not store.profile.block_factors:
+        from igcdesign.probe.layer_latency import calibrate_blocks
+
+        t0 = dt.datetime.now()
+        calibrate_blocks(store, progress=lambda done, total, what: done % 10 == 0 and sys.stderr.write(
+            f"block factors: {done}/{total} {what}\n"))
+        factors_s = (dt.datetime.now() - t0).total_seconds()
     profile = store.profile
     table = set(profile.layer_latency_ms)
     rng = random.Random(args.rng)
@@ -269,6 +261,7 @@ def main() -> None:
     for case, ms in zip(cases, measure(cases, args.min_time, threads, "blocks", args.rounds)):
         case["measured_ms"] = ms
         case["error"] = case["predicted_ms"] / ms - 1
+        case["bare_error"] = case["bare_ms"] / ms - 1
     repeat_idx = sorted(rng.sample(range(len(cases)), args.repeat))
     again = measure([cases[i] for i in repeat_idx], args.min_time, threads, "repeat", args.rounds) if repeat_idx else []
     load_end = load()
@@ -287,7 +280,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fields = ["family", "spec", "hw", "batch", "predicted_ms", "measured_ms", "error", "floor_ms", "predicted_plan",
-              "plans", "sources", "measured_again_ms"]
+              "plans", "sources", "measured_again_ms", "bare_ms", "bare_error", "block_factor"]
     with open(out.with_suffix(".csv"), "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
@@ -311,9 +304,14 @@ def main() -> None:
         f"{profile.call_s * 1e6:.1f} µs per call, "
         + ("measured again by CPU time in this run (the layers are timed by CPU time: one thread)." if cpu_floor
            else "from `igcdesign calibrate` (wall clock)."),
-        f"Layer table: {len(table)} shapes, all from the seeding grid"
-        + (f" (measured in {seed_s:.0f} s in this run)" if seed_s is not None else "")
+        f"Layer table: {len(table)} shapes, from the seeding grid and the calibration blocks"
+        + (f" (grid measured in {seed_s:.0f} s in this run)" if seed_s is not None else "")
+        + (f" (block factors measured in {factors_s:.0f} s)" if factors_s is not None else "")
         + "; no step of any block below (under any plan) is in it, so every prediction is interpolated.",
+        "Block factors (median measured / Σ steps of each family's calibration blocks, "
+        "igcdesign.probe.layer_latency.CALIBRATION_BLOCKS): "
+        + ", ".join(f"{family} {statistics.median(r):.2f} (n {len(r)})" for family, r in sorted(profile.block_factors.items()))
+        + ".",
         "",
         "Error = predicted / measured − 1; MAPE = mean |error|; measured = the fast module with the plan "
         "igcdesign.probe.tune picks, median of blocked_autorange, by the clock the layer table used "
@@ -321,8 +319,9 @@ def main() -> None:
         "",
         "## Overall",
         "",
-        *head(),
-        fmt(overall),
+        *head("prediction"),
+        "| steps × block factor " + fmt(overall),
+        "| steps only " + fmt(summary([{**c, "error": c["bare_error"], "predicted_ms": c["bare_ms"]} for c in cases])),
         "",
         "## Per batch",
         "",

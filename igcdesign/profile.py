@@ -113,6 +113,7 @@ class Profile:
     core_share: dict[str, float] = field(default_factory=dict)  # best CPU time / (wall × threads) per figure
     disturbed_repeats: dict[str, int] = field(default_factory=dict)  # repeats left out per figure
     clock: str = "wall"  # 'cpu': timed by the process's CPU time (one-thread profiles)
+    block_factors: dict[str, list[float]] = field(default_factory=dict)  # family → measured / Σ steps of calibration blocks
 
     @property
     def bandwidth(self) -> float:
@@ -157,6 +158,8 @@ class Profile:
                 core_share={str(k): float(v) for k, v in dict(data.get("core_share", {})).items()},
                 disturbed_repeats={str(k): _int(v) for k, v in dict(data.get("disturbed_repeats", {})).items()},
                 clock=str(data.get("clock", "wall")),
+                block_factors={str(k): [_positive(x, "block factor") for x in list(v)]
+                               for k, v in dict(data.get("block_factors", {})).items()},
             )
         except (KeyError, TypeError, ValueError) as e:
             raise IGCError(f"malformed machine profile ({type(e).__name__}: {e})") from None

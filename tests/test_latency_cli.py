@@ -89,7 +89,11 @@ def test_seed_measures_the_grid_into_the_profile(cli, profile_file, monkeypatch)
 
     grid = [Step("matmul", 8, 8, 2, 1, 1, 4, 1, False, False), Step("shuffle", 8, 8, 2, 1, 1, 4, 1, False, False)]
     monkeypatch.setattr(layer_latency, "seed_steps", lambda *a, **k: grid)
+    monkeypatch.setattr(layer_latency, "CALIBRATION_BLOCKS", {"igcv1": ("igcv1:L=2,M=2,k=3",)})
+    monkeypatch.setattr(layer_latency, "CALIBRATION_POINTS", ((4, 1),))
     result = cli("latency", "--seed", "--profile", str(profile_file), "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["results"] == [] and "latency --seed: 2/2" in result.stderr
-    assert {s.key for s in grid} <= set(read_profile(profile_file).layer_latency_ms)
+    profile = read_profile(profile_file)
+    assert {s.key for s in grid} <= set(profile.layer_latency_ms)
+    assert list(profile.block_factors) == ["igcv1"] and len(profile.block_factors["igcv1"]) == 1

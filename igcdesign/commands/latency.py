@@ -25,7 +25,7 @@ def latency(
     impl: str = typer.Option("fast", "--impl", help="fast (the fast module, its fastest plan) or plain (one nn.Conv2d per conv)."),
     profile_file: Optional[str] = typer.Option(None, "--profile", help="Machine profile file (default: this machine's, from `igcdesign calibrate`)."),
     threads: Optional[int] = int_option(None, "--threads", help="Use the profile calibrated with N threads (default: torch's).", high=MAX_THREADS),
-    seed: bool = typer.Option(False, "--seed", help="First measure the seeding grid of layer shapes into the profile (about a minute on 2 cores)."),
+    seed: bool = typer.Option(False, "--seed", help="First measure the seeding grid of layer shapes into the profile, then each family's block factor on a few calibration blocks (a few minutes on 2 cores)."),
     measure_layers: bool = typer.Option(False, "--measure-layers", help="First measure the specs' layer shapes the profile lacks, into it."),
     measure: bool = typer.Option(False, "--measure", help="Also time each block (fast: tuned plan) and show the prediction's error."),
     min_time: float = MIN_TIME_OPTION,
@@ -54,12 +54,13 @@ def latency(
         from igcdesign.probe import require_torch
 
         require_torch()
-        from igcdesign.probe.layer_latency import measure_missing, seed as seed_grid
+        from igcdesign.probe.layer_latency import calibrate_blocks, measure_missing, seed as seed_grid
         from igcdesign.profile import ProfileStore
 
         store = ProfileStore(profile, path)
         if seed:
             seed_grid(store, rounds=rounds, progress=progress("latency --seed"))
+            calibrate_blocks(store, progress=progress("latency --seed: block factors"))
         if measure_layers and blocks:
             measure_missing(blocks, hw=hw, batch=batch, impl=impl, store=store, rounds=rounds,
                             progress=progress("latency --measure-layers"))

@@ -8,6 +8,12 @@ the prediction is the fastest plan's, and names it. A network's prediction is th
 blocks (:func:`predict_total`). Shapes missing from the table are measured, separately and with
 torch, by :func:`igcdesign.probe.layer_latency.measure_missing`.
 
+A block costs more than its steps timed one by one (the module's own calls, layout copies and
+caches between steps: 1.18× in the median of 16 blocks here), so the sum is multiplied by the
+family's *block factor*: the median of measured / Σ steps over a few calibration blocks of that
+family whose every step is measured (:func:`igcdesign.probe.layer_latency.calibrate_blocks`,
+run by ``latency --seed``; 1 where none was measured).
+
 Every prediction carries the model's measured error on this machine (``accuracy``: the profile's
 last accuracy run, benchmarks/bench_latency_model.py), or None where it was never measured.
 """
@@ -56,6 +62,7 @@ class Prediction:
     hw: int
     batch: int
     plans_ms: dict[str, float] = field(default_factory=dict)
+    block_factor: float = 1.0  # predicted_ms = Σ layers' predicted_ms × block_factor (at least the floor)
 
     @property
     def sources(self) -> dict[str, int]:
@@ -68,7 +75,7 @@ class Prediction:
     def as_dict(self) -> dict[str, Any]:
         return {
             "predicted_ms": self.predicted_ms, "floor_ms": self.floor_ms, "impl": self.impl, "plan": self.plan,
-            "hw": self.hw, "batch": self.batch, "plans_ms": dict(self.plans_ms),
+            "hw": self.hw, "batch": self.batch, "plans_ms": dict(self.plans_ms), "block_factor": self.block_factor,
             "layers": [layer.as_dict() for layer in self.layers],
             "accuracy": accuracy_dict(self.accuracy),
         }
@@ -146,18 +153,30 @@ def plans_of(impl: str) -> tuple[str, ...]:
     return PLANS if impl == "fast" else ("plain",)
 
 
+def block_factor(profile: Profile, family: str) -> float:
+    """The family's block factor on this profile (module docstring): the median of its measured
+    ratios, 1 where none was measured."""
+    import statistics
+
+    ratios = profile.block_factors.get(family)
+    return statistics.median(ratios) if ratios else 1.0
+
+
 def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
-            profile: Profile | None = None) -> Prediction:
+            profile: Profile | None = None, composed: bool = True) -> Prediction:
     """The predicted latency of one block (a spec string or a Block) on a batch of hw×hw input
     maps, in `impl` ('fast' or 'plain'), on `profile` (default: this machine's, see
-    :func:`default_profile`). No torch, nothing measured; IGCError for bad sizes or no profile."""
+    :func:`default_profile`). No torch, nothing measured; IGCError for bad sizes or no profile.
+    `composed=False` leaves out the block factor (the bare sum of the steps)."""
     from igcdesign.families import as_block
 
     check_sizes(hw, batch, impl)
-    chain = as_block(block).chain
+    made = as_block(block)
+    chain = made.chain
     profile = profile if profile is not None else default_profile()
     model = layer_model(profile)
-    memo = (chain, hw, batch, impl)
+    factor = block_factor(profile, made.family) if composed else 1.0
+    memo = (chain, hw, batch, impl, factor)
     found = model.predictions.get(memo)
     if found is not None:
         return found
@@ -166,7 +185,8 @@ def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
     for plan in plans_of(impl):
         steps = plan_steps(chain, plan, hw, batch)
         layers = tuple(_costed(model, planned, batch, profile) for planned in steps)
-        total = sum(layer.predicted_ms for layer in layers)
+        total = sum(layer.predicted_ms for layer in layers) * factor
+        total = max(total, sum(layer.floor_ms for layer in layers))
         plans_ms[plan] = total
         if best is None or total < best[0]:
             best = (total, plan, layers)
@@ -174,6 +194,7 @@ def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
     result = Prediction(
         predicted_ms=total, floor_ms=sum(layer.floor_ms for layer in layers), layers=layers,
         accuracy=profile.latency_accuracy, impl=impl, plan=plan, hw=hw, batch=batch, plans_ms=plans_ms,
+        block_factor=factor,
     )
     if len(model.predictions) > 200_000:
         model.predictions.clear()
@@ -214,5 +235,5 @@ def steps_of(block: Any, *, hw: int, batch: int, impl: str = "fast") -> list[Ste
     return list(seen)
 
 
-__all__ = ["IMPLS", "LayerPrediction", "Prediction", "accuracy_text", "default_profile", "predict",
+__all__ = ["IMPLS", "LayerPrediction", "Prediction", "accuracy_text", "block_factor", "default_profile", "predict",
            "predict_total", "steps_of"]

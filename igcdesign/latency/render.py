@@ -21,7 +21,8 @@ def render_latency(document: dict[str, Any]) -> None:
               f"impl {document['impl']} · {document['layer_shapes']:,} layer shapes in the profile", markup=False)
     for row in document["results"]:
         line = (f"{row['spec']}: predicted {_ms(row['predicted_ms'])} ms, floor {_ms(row['floor_ms'])} ms"
-                f" ({row['impl']}" + (f", plan {row['plan']})" if row["impl"] == "fast" else ")"))
+                f" ({row['impl']}" + (f", plan {row['plan']}" if row["impl"] == "fast" else "")
+                + (f", steps × block factor {row['block_factor']:.2f})" if row.get("block_factor", 1.0) != 1.0 else ")"))
         if row.get("measured_ms") is not None:
             line += f"; measured {_ms(row['measured_ms'])} ms, error {row['error'] * 100:+.1f} %"
         out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -8,7 +8,8 @@ stored in the profile's ``layer_latency_ms`` under the step's key, and saved.
 
 :func:`measure_missing` measures what predicting some blocks needs and the table lacks;
 :func:`seed` measures :func:`seed_steps`, a modest grid of shapes (every kind of step the
-families produce, channels per group 1–64, widths 16–1024, map sides 8–56, batch 1 and 8), so
+families produce, channels per group 1–64, widths 16–1024, map sides 8–56, batch 1 and 8; grouped
+k×k convs down to 2 channels per group), so
 that predictions for unmeasured shapes have neighbours (``igcdesign latency --seed``).
 
 A profile of one thread is timed by the process's CPU time (:func:`time_call`): the table then
@@ -174,20 +175,24 @@ def seed_steps(hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH
     """The seeding grid: every kind of step the families' fast and plain modules run, at a few
     channel shapes (channels per group 1–64, widths 16–1024), on every map side and batch given."""
     shapes: list[Step] = []
+    # grouped k×k convs with few channels per group and many groups (IGCV1's primary conv): their
+    # time per MAC differs from the wider groups' by 3–5× here, so they get their own neighbours
+    few_per_group = [(72, 72, 36), (96, 96, 32), (256, 256, 64), (144, 144, 16), (512, 512, 128)]
     convs = {  # (op, k, layout in, layout out, shuffle): [(cin, cout, groups), ...]
         ("conv", 3, False, False, False): [(16, 16, 1), (64, 64, 1), (128, 128, 1), (256, 256, 1),
                                            (64, 64, 64), (256, 256, 256), (1024, 1024, 1024),
-                                           (64, 64, 4), (128, 128, 16)],
+                                           (64, 64, 4), (128, 128, 16)] + few_per_group,
         ("conv", 3, False, False, True): [(96, 96, 96), (384, 384, 384), (64, 64, 8)],
         ("conv", 5, False, False, False): [(32, 32, 1), (128, 128, 1), (64, 64, 64), (384, 384, 384)],
-        ("conv", 3, False, True, False): [(64, 64, 2), (64, 64, 8), (256, 256, 8), (256, 256, 32), (512, 512, 64)],
+        ("conv", 3, False, True, False): [(64, 64, 2), (64, 64, 8), (256, 256, 8), (256, 256, 32), (512, 512, 64)]
+        + few_per_group,
         ("conv", 1, False, False, False): [(64, 64, 1), (256, 256, 1), (64, 64, 8)],
         ("conv", 1, False, False, True): [(64, 64, 8), (256, 256, 16)],
         ("conv", 1, True, True, True): [(64, 64, 8), (256, 256, 16), (256, 256, 64)],
         ("conv", 1, True, True, False): [(64, 64, 1), (256, 256, 1), (64, 64, 8), (256, 64, 4)],
         ("conv", 1, False, True, False): [(64, 64, 8), (256, 64, 4), (64, 384, 2)],
         ("conv", 3, True, True, True): [(96, 96, 96), (384, 384, 384)],
-        ("conv", 3, True, True, False): [(64, 64, 4), (128, 128, 64)],
+        ("conv", 3, True, True, False): [(64, 64, 4), (128, 128, 64)] + few_per_group,
         ("matmul", 1, False, False, False): [(16, 96, 1), (64, 64, 1), (256, 256, 1), (64, 384, 2),
                                              (384, 64, 2), (256, 256, 8), (512, 128, 4), (1024, 1024, 16)],
         ("matmul", 1, False, False, True): [(64, 64, 8), (256, 256, 8), (256, 256, 64), (1024, 1024, 32)],
@@ -226,3 +231,82 @@ def seed(store, *, hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_B
     """Measure the seeding grid's shapes the profile lacks (`rounds` times, keeping the least
     disturbed); the new entries (key → ms)."""
     return measure_steps(seed_steps(hws, batches), store, min_time=min_time, rounds=rounds, progress=progress)
+
+
+# --- block factors: what a whole block costs beyond its steps ---------------------------------
+
+# A few blocks per family, with the families' usual shapes; measured at each (hw, batch) below.
+# benchmarks/bench_latency_model.py draws only blocks none of whose steps these measured.
+CALIBRATION_BLOCKS = {
+    "regular": ("regular:C=32,k=3", "regular:C=96,k=3", "regular:C=64,k=1"),
+    "dwsep": ("dwsep:C=64,k=3", "dwsep:C=256,k=3", "dwsep:C=128,k=5"),
+    "igcv1": ("igcv1:L=8,M=8,k=3", "igcv1:L=24,M=4,k=3", "igcv1:L=4,M=24,k=3"),
+    "igcv2": ("igcv2:K=1x8x8,k=3", "igcv2:K=1x4x4x4,k=3", "igcv2:K=1x16x4,k=3"),
+    "igcv3": ("igcv3:C=32,t=6,G1=2,G2=2,k=3", "igcv3:C=64,t=4,G1=2,G2=2,k=3", "igcv3:C=24,t=6,G1=1,G2=2,k=3"),
+    "mobilenetv2": ("mobilenetv2:C=32,t=6,k=3", "mobilenetv2:C=64,t=4,k=3"),
+    "shufflenetv1": ("shufflenetv1:C=96,g=3,k=3", "shufflenetv1:C=192,g=4,k=3", "shufflenetv1:C=128,g=8,k=3"),
+    "chain": ("chain:W=64/256/64,G=4/4,k=1/1,P=s", "chain:W=128/128/128,G=8/128,k=1/3,P=s"),
+}
+CALIBRATION_POINTS = ((16, 1), (28, 8))  # (map side, batch)
+
+
+def time_block(spec: str, *, hw: int, batch: int, threads: int, dtype: str = "float32",
+               min_time: float = MISSING_MIN_TIME, plan: str | None = None) -> tuple[float, str]:
+    """(median ms of one call, plan) of the block's fast module on a random batch, its plan chosen
+    by the tuner (unless given) and timed as the layer table is (:func:`time_call`, by the same
+    clock)."""
+    import torch
+
+    from igcdesign.families import parse_block
+    from igcdesign.probe.device import torch_dtype
+    from igcdesign.probe.fast import fast_module
+    from igcdesign.probe.targets import resolve_target
+    from igcdesign.probe.tune import choose_plan, time_plans
+
+    cpu = uses_cpu_clock(threads)
+    clock = time.process_time if cpu else time.perf_counter
+    target = resolve_target(spec, hw)
+    chain = parse_block(spec).chain
+    kind = torch_dtype(dtype)
+    x = torch.randn(batch, *target.input_shape).to(kind)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        if plan is None:
+            plan, _ = choose_plan(chain, x, timer=lambda modules, x, budget_s: time_plans(modules, x, budget_s=budget_s,
+                                                                                         clock=clock))
+    finally:
+        torch.set_num_threads(previous)
+    module = fast_module(chain, plan=plan).to(kind).eval()
+    return time_call(module, x, threads=threads, min_time=min_time, cpu_clock=cpu), plan
+
+
+def calibrate_blocks(store, *, blocks: dict[str, Sequence[str]] | None = None,
+                     points: Sequence[tuple[int, int]] | None = None, min_time: float = MISSING_MIN_TIME,
+                     progress: Progress | None = None) -> dict[str, list[float]]:
+    """Each family's block factor samples: for every calibration block at every (hw, batch), its
+    missing steps measured, then the block itself; measured / the bare sum of its predicted steps
+    (igcdesign.latency.predict with composed=False, every step then measured). Saved into the
+    profile (`block_factors`, replacing those families'); family → ratios."""
+    from igcdesign.latency import predict
+
+    blocks = CALIBRATION_BLOCKS if blocks is None else blocks
+    points = CALIBRATION_POINTS if points is None else points
+    if store.profile is None:
+        raise IGCError("no machine profile to store block factors in; run `igcdesign calibrate` first")
+    cases = [(family, spec, hw, batch) for family, specs in blocks.items() for spec in specs for hw, batch in points]
+    for _, spec, hw, batch in cases:
+        measure_missing([spec], hw=hw, batch=batch, store=store, min_time=min_time)
+    threads, dtype = store.profile.fingerprint.threads, store.profile.fingerprint.dtype
+    ratios: dict[str, list[float]] = {}
+    for i, (family, spec, hw, batch) in enumerate(cases):
+        if progress:
+            progress(i, len(cases), f"{spec} hw{hw} b{batch}")
+        measured, plan = time_block(spec, hw=hw, batch=batch, threads=threads, dtype=dtype, min_time=min_time)
+        bare = predict(spec, hw=hw, batch=batch, profile=store.profile, composed=False).plans_ms
+        steps = bare.get(plan, min(bare.values()))  # the plan measured, as the sum of its steps
+        ratios.setdefault(family, []).append(measured / steps)
+    if progress:
+        progress(len(cases), len(cases), "done")
+    store.save(replace(store.profile, block_factors={**store.profile.block_factors, **ratios}))
+    return ratios
