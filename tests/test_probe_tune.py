@@ -34,13 +34,28 @@ def test_the_fastest_plan_is_chosen_and_stored(favourite):
     store = ProfileStore(PROFILE)
     x = torch.randn(2, 8, 4, 4)
     plan, timings = choose_plan(CHAIN, x, store=store, timer=timer)
-    assert plan == favourite and calls == [sorted(distinct_plans(CHAIN))] and timings[favourite] == 1.0
+    confirm = [] if favourite == "conv" else [sorted({"conv", favourite})]  # the head-to-head second look
+    assert plan == favourite and calls == [sorted(distinct_plans(CHAIN))] + confirm and timings[favourite] == 1.0
     assert store.profile.choices == {chain_key(CHAIN, 2, 4, False): favourite}
     saved = read_profile(profile_path(PROFILE.fingerprint))  # written to the (test) cache
     assert saved.choices == store.profile.choices
     # the stored choice is used as it is: no measurement the second time
     again, timings = choose_plan(CHAIN, x, store=ProfileStore(saved), timer=timer)
-    assert again == favourite and timings is None and len(calls) == 1
+    assert again == favourite and timings is None and len(calls) == 1 + len(confirm)
+
+
+def test_a_plan_that_loses_the_second_look_gives_way_to_the_plain_kernels():
+    """The first look says mm is twice as fast; head to head it is slower: conv stays."""
+    looks = []
+
+    def timer(modules, x, budget_s):
+        looks.append(sorted(modules))
+        if len(looks) == 1:
+            return {name: (1.0 if name == "mm" else 2.0) for name in modules}
+        return {name: (1.0 if name == "conv" else 1.5) for name in modules}
+
+    plan, _ = choose_plan(CHAIN, torch.randn(1, 8, 4, 4), store=ProfileStore(None), timer=timer)
+    assert plan == "conv" and looks[1] == ["conv", "mm"]
 
 
 def test_keys_tell_batch_side_layout_and_chain_apart():
@@ -62,7 +77,7 @@ def test_without_a_profile_choices_last_the_run_and_nothing_is_written(isolated_
     store = ProfileStore(None)
     x = torch.randn(1, 8, 4, 4)
     assert choose_plan(CHAIN, x, store=store, timer=timer)[0] == "mm"
-    assert choose_plan(CHAIN, x, store=store, timer=timer)[1] is None and len(calls) == 1
+    assert choose_plan(CHAIN, x, store=store, timer=timer)[1] is None and len(calls) == 2  # first look, second look
     assert not any(isolated_cache_dir.rglob("*.json"))
 
 
