@@ -159,7 +159,8 @@ def test_g1_sets_the_first_convs_groups_of_a_shufflenet_v1_unit():
 
 
 def test_the_docs_stage_files_are_the_ones_tested():
-    """docs/networks.md shows both ShuffleNets as stage files: the same documents as above."""
+    """docs/networks.md shows both ShuffleNets as stage files: the same documents as above (the
+    IGCV3 one after them: tests/test_igcify_stages_inverted.py)."""
     import re
     from pathlib import Path
 
@@ -171,4 +172,4 @@ def test_the_docs_stage_files_are_the_ones_tested():
     expected = [yaml.safe_load(t) for t in (SHUFFLENET_V2_FILE, SHUFFLENET_V1_FILE)]
     for doc in expected:
         del doc["name"]
-    assert shown == expected
+    assert shown[:2] == expected

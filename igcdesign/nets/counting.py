@@ -2,7 +2,8 @@
 
 Conventions (docs/conventions.md §2):
 
-- params: conv weights, plus the classifier's weights and bias unless ``fc=False``, plus BN γ and
+- params: conv weights, plus the classifier's weights and bias (none where the network's
+  ``fc_bias`` is false) unless ``fc=False``, plus BN γ and
   β (2 per channel per BN layer) with ``bn=True``; never running statistics.
 - mult_adds: each conv's ``mult_adds(positions)`` with positions = H·W of *that conv's output*,
   found by walking the network from the input resolution with the conv arithmetic of
@@ -170,8 +171,9 @@ def count_net(spec: str | Network, classes: int | None = None, resolution: int |
         rows.append(StageCount(stage.name, len(stage.units), p, m, a, stage.cout, side, b))
     if fc:
         layer = classifier(net.width, classes)
+        bias = classes if net.fc_bias else 0
         rows.append(
-            StageCount("classifier", 1, layer.params() + classes, layer.mult_adds(1), layer.mem_access(1) + classes, classes, 1)
+            StageCount("classifier", 1, layer.params() + bias, layer.mult_adds(1), layer.mem_access(1) + bias, classes, 1)
         )
     return NetCount(
         net=net.name,

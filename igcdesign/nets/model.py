@@ -158,7 +158,8 @@ class Network:
     """Stem, stages and head convs of a network; the classifier is added by counting / building.
 
     ``resolution`` and ``classes`` are the network's native input side and class count, used
-    when the caller gives none.
+    when the caller gives none; ``fc_bias`` whether the classifier has a bias (pytorchcv's
+    MobileNetV2 ends with a 1×1 conv without one).
     """
 
     name: str
@@ -168,6 +169,7 @@ class Network:
     classes: int
     in_channels: int = 3
     summary: str = ""
+    fc_bias: bool = True
 
     @property
     def width(self) -> int:

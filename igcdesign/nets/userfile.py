@@ -6,7 +6,9 @@ Format (YAML shown; the same keys in JSON)::
     resolution: 32          # native input side (default 224)
     classes: 10             # default classes (default 1000)
     in_channels: 3          # default 3
-    stem: {width: 32, k: 3, stride: 1}     # optional conv + BN + ReLU; also groups: g, pool: max|avg
+    fc_bias: true           # whether the classifier has a bias (default true)
+    stem: {width: 32, k: 3, stride: 1}     # optional conv + BN + ReLU; also groups: g, act: relu6 (ReLU6
+                            # in place of the ReLU), pool: max|avg
                             # (3×3, stride 2, padding 1) or pool: {kind: max|avg, k: 3, stride: 2,
                             # padding: 1, ceil_mode: false} (padding at most k // 2, as torch)
     stages:                 # at least one
@@ -22,7 +24,9 @@ Format (YAML shown; the same keys in JSON)::
                                  # ReLU between them and after the block (or its shortcut);
                                  # [n1, n2, ...]: as conv, a BN after n1 convs, after n2 more, ...
                                  # (an IGC block in place of each conv of a ResNet unit: igcify)
-    head: {width: 1280}     # optional 1×1 conv + BN + ReLU before the pool
+        act: relu                # relu6: ReLU6 wherever the stage puts a ReLU (default relu; not
+                                 # beside igcv3, mobilenetv2 or a unit spec, whose activations are fixed)
+    head: {width: 1280}     # optional 1×1 conv + BN + ReLU before the pool; also act: relu6
 
 How `width` and the stage's input width enter the block:
 
@@ -41,7 +45,7 @@ are written as the stage's block, without ``Cin``, ``C`` and ``s``: the stage's 
 takes the width the stage receives (``Cin``) and the stage's stride (``s``, 1 or 2), every unit
 gives ``C = width`` (default: the spec's ``C``), so ``{block: shufflenetv2-unit, repeats: 4,
 stride: 2, width: 116}`` is ShuffleNet V2's first stage (a down-sampling unit, then three that
-split). A unit brings its own shortcut, BN and activations: ``shortcut`` and ``norm`` are
+split). A unit brings its own shortcut, BN and activations: ``shortcut``, ``norm`` and ``act`` are
 refused beside it; ``Cin`` or ``C`` stated in the spec must agree with the stage. ShuffleNet V1's
 network starts with a unit whose first conv has one group: ``shufflenetv1-unit:g=3,g1=1``.
 
@@ -74,8 +78,9 @@ from igcdesign.nets.values import MAX_BLOCKS
 from igcdesign.spec import parse_int, split_spec
 
 SUFFIXES = (".yaml", ".yml", ".json")
-TOP_KEYS = ("name", "resolution", "classes", "in_channels", "stem", "stages", "head")
-STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm", "pool")
+TOP_KEYS = ("name", "resolution", "classes", "in_channels", "fc_bias", "stem", "stages", "head")
+STAGE_KEYS = ("block", "repeats", "stride", "width", "shortcut", "norm", "act", "pool")
+ACTS = ("relu", "relu6")
 STEM_POOLS = ("max", "avg")
 POOL_KEYS = ("kind", "k", "stride", "padding", "ceil_mode")
 MAX_VALUE = 1 << 24
@@ -246,9 +251,12 @@ def network_from_document(doc: Any, where: str, default_name: str = "network") -
     resolution = _int(doc.get("resolution", 224), f"{where}: resolution", high=1 << 16)
     classes = _int(doc.get("classes", 1000), f"{where}: classes")
     in_channels = cin = _int(doc.get("in_channels", 3), f"{where}: in_channels")
+    fc_bias = doc.get("fc_bias", True)
+    if not isinstance(fc_bias, bool):
+        raise SpecError(f"{where}: fc_bias must be true or false")
     stages: list[Stage] = []
     if "stem" in doc:
-        stem = _mapping(doc["stem"], f"{where}: stem", ("width", "k", "stride", "groups", "pool"))
+        stem = _mapping(doc["stem"], f"{where}: stem", ("width", "k", "stride", "groups", "act", "pool"))
         if "width" not in stem:
             raise SpecError(f"{where}: stem needs a width")
         width = _int(stem["width"], f"{where}: stem width")
@@ -256,7 +264,8 @@ def network_from_document(doc: Any, where: str, default_name: str = "network") -
         stride = _int(stem.get("stride", 1), f"{where}: stem stride", high=64)
         groups = _int(stem.get("groups", 1), f"{where}: stem groups")
         pool = _pool(stem["pool"], f"{where}: stem pool") if "pool" in stem else None
-        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, "relu", groups=groups, pool=pool),)))
+        act = _act(stem.get("act", "relu"), f"{where}: stem act")
+        stages.append(Stage("stem", (conv_unit("stem", cin, width, k, stride, act, groups=groups, pool=pool),)))
         cin = width
     raw_stages = doc.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -269,12 +278,19 @@ def network_from_document(doc: Any, where: str, default_name: str = "network") -
         stages.append(stage)
         cin = stage.cout
     if "head" in doc:
-        head = _mapping(doc["head"], f"{where}: head", ("width",))
+        head = _mapping(doc["head"], f"{where}: head", ("width", "act"))
         if "width" not in head:
             raise SpecError(f"{where}: head needs a width")
         width = _int(head["width"], f"{where}: head width")
-        stages.append(Stage("head", (conv_unit("head conv", cin, width, 1, 1, "relu"),)))
-    return Network(name.strip(), "file", tuple(stages), resolution, classes, in_channels=in_channels)
+        act = _act(head.get("act", "relu"), f"{where}: head act")
+        stages.append(Stage("head", (conv_unit("head conv", cin, width, 1, 1, act),)))
+    return Network(name.strip(), "file", tuple(stages), resolution, classes, in_channels=in_channels, fc_bias=fc_bias)
+
+
+def _act(value: Any, what: str) -> str:
+    if not isinstance(value, str) or value not in ACTS:
+        raise SpecError(f"{what} must be {' or '.join(ACTS)}")
+    return value
 
 
 def _pool(value: Any, what: str) -> Pool:
@@ -342,10 +358,13 @@ def _block_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | No
     if not (isinstance(shortcut, bool) or shortcut == "projection"):  # 1 is not true here
         raise SpecError(f"{what} shortcut must be true or false, or projection")
     norm = _norm(raw.get("norm", "block"), f"{what} norm")
+    act = _act(raw.get("act", "relu"), f"{what} act")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
     if norm != "block" and family.name in ("igcv3", "mobilenetv2"):
         raise SpecError(f"{what}: {family.name} blocks already have a BN after every conv (leave norm out)")
+    if "act" in raw and family.name in ("igcv3", "mobilenetv2"):
+        raise SpecError(f"{what}: {family.name} blocks have their own activations (leave act out)")
     units = []
     made: dict[tuple[int, int | None], tuple] = {}  # blocks receiving the same input are built once
     for j in range(repeats):
@@ -372,11 +391,11 @@ def _block_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | No
         unit_note = note(s, cin, cout) if widened else note(s)
         identity_fits = s == 1 and cin == cout
         side = projection(cin, cout, s) if shortcut == "projection" and not identity_fits else None
-        segments = _segments(family.name, chain) if norm == "block" else _conv_segments(chain, norm, block_what)
+        segments = _segments(family.name, chain, act) if norm == "block" else _conv_segments(chain, norm, block_what, act)
         if side is not None:
             unit_note = ", ".join(part for part in (unit_note, "projection shortcut") if part)
         units.append(Unit(f"{label} block {j + 1}", block.spec, segments, bool(shortcut) and identity_fits, unit_note,
-                          side=side, act=None if norm == "block" else "relu"))
+                          side=side, act=None if norm == "block" else act))
         cin = cout
         width = cout if width is None else width
     return Stage(label, tuple(units))
@@ -386,9 +405,10 @@ def _unit_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | Non
                 budget: Budget) -> Stage:
     """A stage of `repeats` units of a unit spec (igcdesign.nets.unitspecs): the first takes the
     stage's input width (``Cin``) and its stride (``s``), the others keep ``C = width``."""
-    for key in ("shortcut", "norm"):
+    for key in ("shortcut", "norm", "act"):
         if key in raw:
-            raise SpecError(f"{what}: a unit spec brings its own shortcut and BN (leave {key} out)")
+            own = "activations" if key == "act" else "shortcut and BN"
+            raise SpecError(f"{what}: a unit spec brings its own {own} (leave {key} out)")
     family, items = split_spec(raw["block"])
     spec = shown(raw["block"].strip())
     if "s" in items:
@@ -483,8 +503,8 @@ def _norm(value: Any, what: str) -> str | tuple[int, ...]:
     return value
 
 
-def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str) -> tuple[Segment, ...]:
-    """BN after every conv (conv) or after each run of norm[i] convs, ReLU between them (the
+def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str, act: str = "relu") -> tuple[Segment, ...]:
+    """BN after every conv (conv) or after each run of norm[i] convs, `act` between them (the
     unit adds one after the block)."""
     pieces = split_at_convs(chain)
     counts = (1,) * len(pieces) if norm == "conv" else norm
@@ -494,13 +514,13 @@ def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str) -> tupl
     for n in counts:
         runs.append(tuple(layer for piece in pieces[start:start + n] for layer in piece))
         start += n
-    return tuple(Segment(run, True, "relu" if i < len(runs) - 1 else None) for i, run in enumerate(runs))
+    return tuple(Segment(run, True, act if i < len(runs) - 1 else None) for i, run in enumerate(runs))
 
 
-def _segments(family: str, chain: tuple) -> tuple[Segment, ...]:
+def _segments(family: str, chain: tuple, act: str = "relu") -> tuple[Segment, ...]:
     if family in ("igcv3", "mobilenetv2"):
         pieces = split_at_convs(chain)
         first_act = "relu6" if family == "mobilenetv2" else None
         acts = [first_act] + ["relu6"] * (len(pieces) - 2) + [None]
         return tuple(Segment(piece, True, act) for piece, act in zip(pieces, acts))
-    return (Segment(chain, True, "relu"),)
+    return (Segment(chain, True, act),)

@@ -151,7 +151,7 @@ class IGCNet(nn.Module):
             *(nn.Sequential(*(unit_module(u, bn, impl, next(folds, None)) for u in stage.units)) for stage in net.stages)
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(net.width, classes, bias=True) if fc else nn.Identity()
+        self.classifier = nn.Linear(net.width, classes, bias=net.fc_bias) if fc else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(self.pool(self.features(x)), 1))

@@ -14,13 +14,21 @@ The graph is walked from the input, one unit at a time:
   ``resnet-unit``, ``resnet-bottleneck``) whose unit has the same convs, BN, activations, pools,
   join and permutations (a permutation and the BN or ReLU right after it may come in either
   order: both compute the same up to which channel each BN scales);
-- the first run, when it is one conv, BN and ReLU, is the stem; a max or average pool after the
-  stem or a stage is its ``pool:``; the network ends with a global average pool, a flatten and
-  an FC with a bias.
+- an *inverted residual unit* (MobileNetV2, IGCV3): a 1×1 conv (grouped for IGCV3, then its
+  channel shuffle), BN (and ReLU6 for MobileNetV2), a channel-wise k×k conv with the unit's
+  stride, BN, ReLU6, a 1×1 conv (grouped for IGCV3), BN, and the identity added where the unit
+  has it: a stage of ``igcv3:t=..,G1=..,G2=..`` or ``mobilenetv2:t=..`` blocks (the block the
+  stage file builds has the same convs, BN, activations and permutations), ``shortcut: true``;
+- the first run, when it is one conv, BN and ReLU (or ReLU6: ``act: relu6``), is the stem; a max
+  or average pool after the stem or a stage is its ``pool:``; the network ends with a global
+  average pool, a flatten and an FC (a Linear, or a 1×1 conv on the pooled map; with a bias, or
+  ``fc_bias: false``).
+
+ReLU6 in place of ReLU in a run: the stage's ``act: relu6`` (a run holds one kind).
 
 Each conv has the grammar's padding (k//2) and no bias; a block's stride sits on its first k×k
 conv (the stage's stride). Anything else — another activation, a unit no spec describes, a pool
-that follows no block, a conv with a bias, an FC without one — is :class:`NotExpressible`, a
+that follows no block, a conv with a bias — is :class:`NotExpressible`, a
 one-line error that names the op. The document is then read back by the stage-file loader and
 counted: its params and mult-adds must equal `inspect`'s totals of the model (no BN, FC with its
 bias) and its params with BN the model's own parameter count, or it is refused as well (so a
@@ -42,6 +50,8 @@ from igcdesign.probe.inspect.ops import BN_OPS
 
 ADDS = frozenset({"add", "add_", "iadd"})
 RELUS = frozenset({"relu", "relu_", "ReLU"})
+RELU6S = frozenset({"relu6", "relu6_", "ReLU6"})
+ACTS = ("relu", "relu6")
 SKIPPED = frozenset({"dropout", "dropout_", "Dropout", "Dropout2d", "Identity", "identity", "feature_dropout"})
 GLOBAL_POOLS = frozenset({"AdaptiveAvgPool2d", "adaptive_avg_pool2d", "_adaptive_avg_pool2d", "AvgPool2d",
                           "avg_pool2d", "mean"})
@@ -61,7 +71,7 @@ class NotExpressible(IGCError):
 @dataclass
 class Trail:
     """What one path of the graph does: tokens ('conv', GroupConv, node) / ('perm', Permute) /
-    ('bn',) / ('relu',), and the node whose value it ends with."""
+    ('bn', node) / ('relu', node) / ('relu6', node), and the node whose value it ends with."""
 
     tokens: list = field(default_factory=list)
     end: Any = None
@@ -128,8 +138,10 @@ class Walker:
                     path.tokens.append(("bn", nxt))
                 elif name in RELUS:
                     path.tokens.append(("relu", nxt))
+                elif name in RELU6S or _is_relu6(nxt, name):
+                    path.tokens.append(("relu6", nxt))
                 elif name not in SKIPPED:
-                    raise NotExpressible(f"{self.where(nxt)}: a stage file's blocks take BN and ReLU only")
+                    raise NotExpressible(f"{self.where(nxt)}: a stage file's blocks take BN, ReLU and ReLU6 only")
                 head = self.seg._tuple_head(nxt)
                 if head is None:
                     raise NotExpressible(f"{self.where(nxt)}: its result could not be followed")
@@ -178,7 +190,7 @@ def segments_of(path: Trail, unit: bool, what: str) -> list[int]:
                 raise NotExpressible(f"{what}: a BN that does not follow a conv")
             counts.append(convs)
             state = "bn"
-        elif token[0] == "relu":
+        elif token[0] in ACTS:
             if state != "bn":
                 raise NotExpressible(f"{what}: a ReLU with no BN before it")
             state = "done"
@@ -197,8 +209,9 @@ def chain_of(path: Trail) -> tuple:
     return tuple(t[1] for t in path.tokens if t[0] in ("conv", "perm"))
 
 
-def stage_entry(path: Trail, what: str, shortcut: bool | str = False) -> dict[str, Any]:
-    """One stage of one block: the chain spec (strides left to the stage), stride, shortcut, norm."""
+def stage_entry(path: Trail, what: str, shortcut: bool | str = False, after: Sequence = ()) -> dict[str, Any]:
+    """One stage of one block: the chain spec (strides left to the stage), stride, shortcut, norm,
+    and act where the activation (the one `after` the addition included) is ReLU6."""
     from igcdesign.families.chain import chain_spec
     from igcdesign.nets.model import spatial_index
 
@@ -220,7 +233,33 @@ def stage_entry(path: Trail, what: str, shortcut: bool | str = False) -> dict[st
     if shortcut:
         entry["shortcut"] = shortcut
     entry["norm"] = "conv" if all(c == 1 for c in counts) else counts
+    if act_of(Trail([*path.tokens, *after]), what) == "relu6":
+        entry["act"] = "relu6"
     return entry
+
+
+def act_of(path: Trail, what: str) -> str:
+    """The activation of a run: relu or relu6 (one kind: a stage's act)."""
+    kinds = {t[0] for t in path.tokens if t[0] in ACTS}
+    if len(kinds) > 1:
+        raise NotExpressible(f"{what}: ReLU and ReLU6 in one run (a stage takes one activation)")
+    return kinds.pop() if kinds else "relu"
+
+
+def bn_segments(tokens: list) -> tuple[list[list], list]:
+    """The tokens cut after each BN (and the activation right after it), and what follows the
+    last BN."""
+    pieces: list[list] = []
+    current: list = []
+    for i, token in enumerate(tokens):
+        current.append(token)
+        if token[0] == "bn" and not (i + 1 < len(tokens) and tokens[i + 1][0] in ACTS):
+            pieces.append(current)
+            current = []
+        elif token[0] in ACTS and i > 0 and tokens[i - 1][0] == "bn":
+            pieces.append(current)
+            current = []
+    return pieces, current
 
 
 class Builder:
@@ -232,6 +271,7 @@ class Builder:
         self.stem: dict[str, Any] | None = None
         self.stages: list[dict[str, Any]] = []
         self.classes: int | None = None
+        self.fc_bias = True
 
     def build(self, name: str) -> dict[str, Any]:
         if len(self.shape) != 4 or self.shape[2] != self.shape[3]:
@@ -244,6 +284,8 @@ class Builder:
             cur = self.step(cur)
         doc: dict[str, Any] = {"name": name, "resolution": self.shape[2], "classes": self.classes,
                                "in_channels": self.shape[1]}
+        if not self.fc_bias:
+            doc["fc_bias"] = False
         if self.stem is not None:
             doc["stem"] = self.stem
         doc["stages"] = self.stages
@@ -264,7 +306,10 @@ class Builder:
             path = w.follow(cur)
             if path.end is cur:
                 raise NotExpressible(f"{w.where(nxt)}: not a conv, BN, ReLU or channel permutation")
-            self.run(path)
+            if any(t[0] == "relu6" for t in path.tokens):
+                self.inverted_run(path)
+            else:
+                self.run(path)
             return path.end
         if self._global_pool(nxt):
             return self.classifier(nxt)
@@ -287,8 +332,42 @@ class Builder:
                 self.stem = {"width": conv.cout, "k": conv.k, "stride": conv.stride}
                 if conv.groups != 1:
                     self.stem["groups"] = conv.groups
+                if act_of(path, "the stem") == "relu6":
+                    self.stem["act"] = "relu6"
                 return
         self._add(stage_entry(path, what))
+
+    def inverted_run(self, path: Trail) -> None:
+        """A run with ReLU6: cut into inverted residual units (each an igcv3 or mobilenetv2
+        stage) and the runs between them (the stem, chain stages such as the head)."""
+        pieces, rest = bn_segments(path.tokens)
+        if rest:
+            return self.run(path)  # a conv with no BN after it: run names it
+        i, pending = 0, []
+        cin = path.convs[0].cin
+
+        def flush():
+            if pending:
+                tokens = [t for piece in pending for t in piece]
+                self.run(Trail(tokens, None))
+                pending.clear()
+
+        while i < len(pieces):
+            entry = inverted_entry(pieces[i:i + 3], cin, False) if i + 3 <= len(pieces) else None
+            if entry is not None:
+                flush()
+                self._add(entry)
+                i += 3
+            else:
+                if pieces[i][-1][0] == "bn":
+                    conv = next((t[1] for t in pieces[i] if t[0] == "conv"), None)
+                    name = conv.name if conv is not None else "?"
+                    raise NotExpressible(f"the block from conv {name}: a BN with no activation after it that does "
+                                         f"not end an inverted residual unit ({INVERTED})")
+                pending.append(pieces[i])
+                i += 1
+            cin = next((t[1].cout for t in reversed(pieces[i - 1]) if t[0] == "conv"), cin)
+        flush()
 
     def _add(self, entry: dict[str, Any]) -> None:
         """A stage, or one more repeat of the last when it is the same block (the stage's stride
@@ -381,11 +460,18 @@ class Builder:
         """A residual unit: a chain block, its identity or projection shortcut added, then ReLU."""
         if merge != "add":
             raise NotExpressible(f"{what}: a concat of two paths")
-        if [t[0] for t in after.tokens] != ["relu"]:
+        if not after.tokens and not side.tokens and any(t[0] == "relu6" for t in body.tokens):
+            pieces, rest = bn_segments(body.tokens)
+            entry = inverted_entry(pieces, body.convs[0].cin, True) if len(pieces) == 3 and not rest else None
+            if entry is None:
+                raise NotExpressible(f"{what}: an addition after ReLU6 that is not an inverted residual unit "
+                                     f"({INVERTED})")
+            return entry
+        if [t[0] for t in after.tokens] not in (["relu"], ["relu6"]):
             raise NotExpressible(f"{what}: the addition is not followed by a ReLU alone")
         if not side.tokens:
-            return stage_entry(body, what, True)
-        entry = stage_entry(body, what, "projection")
+            return stage_entry(body, what, True, after.tokens)
+        entry = stage_entry(body, what, "projection", after.tokens)
         conv = side.convs[0] if side.convs else None
         if ([t[0] for t in side.tokens] != ["conv", "bn"] or conv.k != 1 or conv.groups != 1
                 or conv.stride != entry.get("stride", 1)):
@@ -433,19 +519,33 @@ class Builder:
             nxt = w.single_user(cur)
             kind = w.seg.kind.get(nxt)
             if kind == "linear":
+                info = w.seg.linear[nxt]
+                break
+            if kind == "conv" and self._fc_conv(nxt):
+                info = w.seg.conv[nxt]
                 break
             if kind in ("shape", "transparent") and (kind == "shape" or w.name(nxt) in SKIPPED):
                 cur = nxt
                 continue
             raise NotExpressible(f"{w.where(nxt)} after the global pool (a stage file ends with the FC)")
-        info = w.seg.linear[nxt]
-        if not info.bias:
-            raise NotExpressible(f"FC {info.name} has no bias (a stage file's classifier has one)")
-        out = [u for u in nxt.users]
+        end = nxt
+        while True:  # a 1×1 conv's output is flattened after it
+            out = w.users(end)
+            if len(out) == 1 and w.seg.kind.get(out[0]) == "shape" and w.seg.data_inputs(out[0]) == [end]:
+                end = out[0]
+                continue
+            break
         if len(out) != 1 or out[0].op != "output":
             raise NotExpressible(f"{w.where(out[0]) if out else info.name}: an op after the FC")
         self.classes = info.cout
-        return nxt
+        self.fc_bias = bool(info.bias)
+        return end
+
+    def _fc_conv(self, n: fx.Node) -> bool:
+        """A dense 1×1 conv on the pooled 1×1 map: the FC written as a conv."""
+        info = self.w.seg.conv[n]
+        return (tuple(info.kernel) == (1, 1) and info.groups == 1 and tuple(info.stride) in ((1, 1),)
+                and self.w.spatial(n) == (1, 1))
 
 
 def _cat_dim(n: fx.Node) -> int:
@@ -479,16 +579,19 @@ def _signature(tokens) -> tuple:
     return tuple(out + moved)
 
 
+def segment_tokens(segments) -> list:
+    """A model Unit's segments as a traced path's tokens."""
+    out: list = []
+    for segment in segments:
+        out += [("conv", layer) if isinstance(layer, GroupConv) else ("perm", layer) for layer in segment.layers]
+        out += [("bn",)] if segment.bn else []
+        out += [(segment.act,)] if segment.act else []
+    return out
+
+
 def unit_signature(unit) -> tuple:
     """The signature (as :func:`_signature` of the traced paths) of a model Unit."""
-
-    def tokens(segments) -> list:
-        out: list = []
-        for segment in segments:
-            out += [("conv", layer) if isinstance(layer, GroupConv) else ("perm", layer) for layer in segment.layers]
-            out += [("bn",)] if segment.bn else []
-            out += [(segment.act,)] if segment.act else []
-        return out
+    tokens = segment_tokens
 
     side: list = []
     if unit.side is not None:
@@ -528,6 +631,63 @@ def _unit_entry(traced: tuple, body: Trail, cin: int, cout: int, stride: int) ->
         entry["width"] = cout
         return entry
     return None
+
+
+INVERTED = ("1×1 conv, BN, [ReLU6,] channel-wise k×k conv, BN, ReLU6, 1×1 conv, BN; the igcv3 and mobilenetv2 "
+            "blocks")
+
+
+def inverted_entry(pieces: list[list], cin: int, identity: bool) -> dict[str, Any] | None:
+    """The stage entry of an igcv3 or mobilenetv2 block whose unit (built as the stage file
+    builds it, entered with `cin` channels) has the convs, BN, activations and permutations of
+    three BN-closed `pieces` of a traced path, with the identity added when `identity`; or None."""
+    from igcdesign.errors import SpecError
+    from igcdesign.nets.userfile import _stage
+
+    convs = [[t[1] for t in piece if t[0] == "conv"] for piece in pieces]
+    if len(pieces) != 3 or any(len(c) != 1 for c in convs):
+        return None
+    c1, c2, c3 = (c[0] for c in convs)
+    if (c1.k != 1 or c3.k != 1 or c1.stride != 1 or c3.stride != 1 or c2.k == 1 or c1.cin != cin
+            or c1.cout % c1.cin or not c2.cin == c2.cout == c2.groups):
+        return None
+    t, s = c1.cout // c1.cin, c2.stride
+    if s not in (1, 2) or identity and (s != 1 or c3.cout != cin):
+        return None
+    k = f",k={c2.k}" if c2.k != 3 else ""
+    acts = [piece[-1][0] if piece[-1][0] in ACTS else None for piece in pieces]
+    if acts == ["relu6", "relu6", None] and c1.groups == c3.groups == 1:
+        block = f"mobilenetv2:t={t}{k}"
+    elif acts == [None, "relu6", None]:
+        block = f"igcv3:t={t},G1={c1.groups},G2={c3.groups}{k}"
+    else:
+        return None
+    entry: dict[str, Any] = {"block": block}
+    if s != 1:
+        entry["stride"] = s
+    entry["width"] = c3.cout
+    fits = s == 1 and c3.cout == cin
+    if identity or not fits:  # identity: the stage file adds it only where it fits
+        entry["shortcut"] = True
+    try:
+        unit = _stage(dict(entry), cin, "the unit", "unit").units[0]
+    except SpecError:
+        return None
+    traced = [t for piece in pieces for t in piece]
+    if _signature(segment_tokens(unit.segments)) != _signature(traced) or unit.shortcut != identity:
+        return None
+    if unit.side is not None or unit.act is not None:
+        return None
+    return entry
+
+
+def _is_relu6(n: fx.Node, name: str) -> bool:
+    """hardtanh(0, 6): ReLU6 as torch.export writes it."""
+    if name not in ("hardtanh", "hardtanh_"):
+        return False
+    low = n.args[1] if len(n.args) > 1 else n.kwargs.get("min_val", -1.0)
+    high = n.args[2] if len(n.args) > 2 else n.kwargs.get("max_val", 1.0)
+    return low == 0 and high == 6
 
 
 def _pool_args(w: Walker, n: fx.Node) -> tuple[int, int, int, bool]:
