@@ -162,7 +162,9 @@ def test_steps_down_until_a_measured_block_fits(family, slowdown):
     # with measured = slowdown × predicted exactly, the answer is the widest predicted within limit / slowdown
     expected = _search(limit / slowdown, family, profile).chosen
     assert result.decision["width"] == expected["width"]
-    assert rounds == len(calls) == 2 and not set(calls[0]) & set(calls[1])
+    assert 2 <= rounds == len(calls) <= 4 and not set(calls[0]) & set(calls[1])
+    for before, after in zip(result.step_downs, result.step_downs[1:]):  # each step between 0.5× and 0.7× the last
+        assert 0.5 * before["budget_ms"] - 1e-12 <= after["budget_ms"] <= 0.7 * before["budget_ms"] + 1e-12
     assert result.bound == "time"
 
 
