@@ -78,8 +78,11 @@ def test_disturbed_repeats_are_run_again_and_left_out():
         return next(it)
 
     profile = calibrate("cpu", 1, "float32", TINY, clock=clock)
-    assert len(calls) == 25  # five repeats per figure, not the three asked for
-    assert profile.disturbed_repeats == dict.fromkeys(profile.disturbed_repeats, 2) and len(profile.disturbed_repeats) == 5
+    # five repeats for each rate, not the three asked for; the call cost (one thread) has no share
+    assert len(calls) == 4 * 5 + 3
+    assert profile.disturbed_repeats == {**dict.fromkeys(("copy_bytes_per_s", "triad_bytes_per_s", "matmul_macs_per_s",
+                                                          "conv_macs_per_s"), 2), "call_s": 0}
+    assert "call_s" not in profile.core_share
     assert profile.core_share["matmul_macs_per_s"] == pytest.approx(1.0)
     assert profile.call_s == pytest.approx(1e-3)
     # the kept repeats are 1, 1.2 and 1 ms: rates 1, 1/1.2, 1 → spread (1 − 1/1.2) / 1
@@ -249,3 +252,21 @@ def test_a_busy_machine_is_said_to_be(capsys, loads, busy):
     profile = calibrate("cpu", 1, "float32", TINY, clock=lambda fn, min_time: 1e-3)
     render_profile({**profile.as_dict(), "load_average": loads, "cpu_count": 2, "path": "p.json"})
     assert ("the machine was busy" in capsys.readouterr().out) == busy
+
+
+def test_a_share_held_low_throughout_is_not_undisturbed():
+    """The other core taken all along: every repeat at share 0.5. None counts as undisturbed, so
+    the repeats are extended (to the cap), the figure is still the best, and the share is kept."""
+    from igcdesign.probe.calibrate import EXTEND_FACTOR, Sample, keep_undisturbed
+
+    assert keep_undisturbed([Sample(1e-3, 0.5), Sample(2e-3, 0.5)]) == []
+    assert keep_undisturbed([Sample(1e-3, 0.95), Sample(2e-3, 0.5)]) == [Sample(1e-3, 0.95)]
+    calls = []
+
+    def clock(fn, min_time):
+        calls.append(1)
+        return Sample(1e-3, 0.5)
+
+    profile = calibrate("cpu", 1, "float32", TINY, clock=clock)
+    assert len(calls) == 4 * EXTEND_FACTOR * TINY.repeats + TINY.repeats
+    assert profile.core_share["copy_bytes_per_s"] == 0.5 and profile.call_s == pytest.approx(1e-3)

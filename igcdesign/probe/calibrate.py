@@ -21,7 +21,7 @@ region, which makes the whole call wait, so the least disturbed repeat is the ma
 Other work that holds a core for a while cannot be seen in the rates alone, so every repeat also
 records its *core share*: the process's CPU time over the wall time × the threads (1.0 when every
 thread had its core throughout; a thread that waits for the memory still counts as running). A
-repeat whose share is below ``DISTURBED_SHARE`` of the best share seen for that figure was
+repeat whose share is below ``DISTURBED_SHARE`` (of 1.0, or of the best share seen, if higher) was
 disturbed; calibration then runs more repeats (up to ``EXTEND_FACTOR`` × the asked ones, and not
 past ``EXTEND_S`` seconds of the whole run) until it has as many undisturbed ones as it asked
 for, and keeps each figure from the undisturbed repeats. The best share per figure is stored,
@@ -173,12 +173,15 @@ def _threads() -> int:
 
 def keep_undisturbed(samples: list[Sample]) -> list[Sample]:
     """The repeats that were not disturbed: those whose core share is at least DISTURBED_SHARE of
-    the best share among them (every repeat where shares were not measured)."""
+    a full share (1.0) or of the best share among them, whichever is more (every repeat where
+    shares were not measured). A quiet run here has shares of 0.99–1.00 for every figure; one
+    with the other core taken throughout had 0.50 in every repeat, which is no reason to keep
+    them all."""
     shares = [s.share for s in samples if s.share is not None]
     if not shares:
         return list(samples)
-    best_share = max(shares)
-    return [s for s in samples if s.share is None or s.share >= DISTURBED_SHARE * best_share]
+    threshold = DISTURBED_SHARE * max(1.0, max(shares))
+    return [s for s in samples if s.share is None or s.share >= threshold]
 
 
 def _load() -> float | None:
@@ -241,7 +244,9 @@ def calibrate(
             if progress:
                 progress(done, total, label)
             sample = clock(fn, sizes.min_time)
-            samples.append(sample if isinstance(sample, Sample) else Sample(float(sample)))
+            if not isinstance(sample, Sample) or key == "call_s":  # one tiny call runs on one thread: no share
+                sample = Sample(float(sample.seconds if isinstance(sample, Sample) else sample))
+            samples.append(sample)
             done += 1
             kept = keep_undisturbed(samples)
             if len(samples) < sizes.repeats:
@@ -253,6 +258,7 @@ def calibrate(
         known = [s.share for s in samples if s.share is not None]
         if known:
             shares[key] = max(known)
+        kept = kept or samples  # every repeat disturbed: the best there was (said by the low share)
         disturbed[key] = len(samples) - len(kept)
         return [s.seconds for s in kept]
 
