@@ -121,15 +121,17 @@ def igcv3_tiny() -> torch.nn.Module:
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(24, 10))
 
 
-@pytest.mark.parametrize("factory", [f"{MODELS}:mobilenet_v2_like", f"{Path(__file__)}:igcv3_tiny"],
-                         ids=["mobilenetv2", "igcv3"])
-def test_igcified_inverted_residual_models_as_stage_files(cli, tmp_path, factory):
+@pytest.mark.parametrize("factory,extra", [(f"{MODELS}:mobilenet_v2_like", ()), (f"{Path(__file__)}:igcv3_tiny", ()),
+                                           (f"{MODELS}:mobilenet_v2_like", ("--1x1",))],
+                         ids=["mobilenetv2", "igcv3", "mobilenetv2-1x1"])
+def test_igcified_inverted_residual_models_as_stage_files(cli, tmp_path, factory, extra):
     """igcify replaces the dense 3×3 stem (BN and ReLU6 after it: a chain stage with act: relu6);
-    the inverted residual units stay igcv3 / mobilenetv2 blocks. net counts igcify's after totals,
-    and with --bn the exported model's own parameters."""
+    the inverted residual units stay igcv3 / mobilenetv2 blocks, or with --1x1 (IGC blocks in place
+    of their 1×1 convs) chain stages with an act list. net counts igcify's after totals, and with
+    --bn the exported model's own parameters."""
     stages, pt2 = tmp_path / "new.yaml", tmp_path / "new.pt2"
     result = cli("igcify", factory, "--input", "1x3x32x32", "--family", "igcv3", "--json",
-                 "--out", str(pt2), "--out-stages", str(stages))
+                 "--out", str(pt2), "--out-stages", str(stages), *extra)
     assert result.exit_code == 0, result.stderr
     after = result.json()["after"]
     counted = cli("net", str(stages), "--json").json()
@@ -141,6 +143,9 @@ def test_igcified_inverted_residual_models_as_stage_files(cli, tmp_path, factory
 
     doc = yaml.safe_load(stages.read_text())
     assert "stem" not in doc and doc["stages"][0]["act"] == "relu6" and doc["stages"][0]["stride"] == 2
+    if extra:
+        assert [entry["act"] for entry in doc["stages"][1:]] == [["relu6", "relu6", "none"]] * 2
+        return
     family = "mobilenetv2:t=6" if "mobilenet" in factory else "igcv3:t=6,G1=2,G2=2"
     assert doc["stages"][1:] == [{"block": family, "stride": 2, "width": 24, "shortcut": True, "repeats": 2}]
 
@@ -193,13 +198,54 @@ def test_act_relu6_counts_as_relu_and_builds_relu6():
     assert not any(isinstance(m, torch.nn.ReLU) for m in built.modules())
 
 
-def test_relu6_after_a_grouped_expansion_is_named(cli, tmp_path):
+def test_a_unit_no_family_holds_is_a_chain_stage_with_an_act_list(cli, tmp_path):
     """inspect_models.igcv3_like puts ReLU6 after its grouped expansion: neither the igcv3 block
-    (none there) nor mobilenetv2 (dense 1×1 convs) has that unit."""
-    result = cli("inspect", f"{MODELS}:igcv3_like", "--input", "1x3x32x32", "--out-stages", str(tmp_path / "m.yaml"))
-    assert result.exit_code == 2 and result.stdout == "" and list(tmp_path.iterdir()) == []
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "does not end an inverted residual unit" in lines[0]
+    (none there) nor mobilenetv2 (dense 1×1 convs) has that unit, so it is a chain stage whose
+    act lists the activation after each BN. Weights in closed form: 3·16·9; 16·96/2 + 96·9 +
+    96·24/2; 24·144/2 + 144·9 + 144·24/2; FC 24·10 + 10."""
+    stages = tmp_path / "m.yaml"
+    doc = cli("inspect", f"{MODELS}:igcv3_like", "--input", "1x3x32x32", "--json", "--out-stages", str(stages)).json()
+    import yaml
+
+    written = yaml.safe_load(stages.read_text())["stages"]
+    assert [entry["act"] for entry in written] == [["relu6", "relu6", "none"]] * 2
+    assert written[1]["block"] == "chain:W=24/144/144/24,G=2/144/2,k=1/3/1,P=s/i" and written[1]["shortcut"] is True
+    counted = cli("net", str(stages), "--json").json()
+    params = 3 * 16 * 9 + 16 * 48 + 96 * 9 + 96 * 12 + 24 * 72 + 144 * 9 + 144 * 12 + 24 * 10 + 10
+    assert counted["params"] == doc["totals"]["params"] == params
+    assert (counted["mult_adds"], counted["mem_access"]) == (doc["totals"]["mult_adds"], doc["totals"]["mem_access"])
+    assert cli("net", str(stages), "--bn", "--json").json()["params"] == doc["totals"]["model_params"]
+
+
+def test_pytorchcv_mobilenetv2b_is_the_preset_without_the_fc_bias():
+    """mobilenetv2b_w1 drops the t = 1 block's expansion conv as torchvision does (the preset):
+    that block is a chain stage (channel-wise 3×3, BN, ReLU6, 1×1, BN: act [relu6, none]); only
+    the classifier's bias (1000) differs from the preset."""
+    from igcdesign.probe.inspect.stagefile import stage_document
+    from test_net_zoo import pytorchcv_model
+
+    model = pytorchcv_model("mobilenetv2", "mobilenetv2b_w1")
+    doc, _ = stage_document(model, (1, 3, 224, 224), "mobilenetv2b_w1")
+    assert doc["stages"][0] == {"block": "chain:W=32/32/16,G=32/1,k=3/1,P=i", "shortcut": True, "norm": "conv",
+                                "act": ["relu6", "none"]}
+    net = network_from_document(doc, "mobilenetv2b_w1")
+    p, m, a = counts("mobilenetv2", False)
+    assert counts(net, False) == (p - 1000, m, a - 1000)
+    assert counts(net, True)[0] == counts("mobilenetv2", True)[0] - 1000 == sum(x.numel() for x in model.parameters())
+
+
+def test_stage_act_lists_are_validated():
+    from igcdesign.errors import SpecError
+
+    block = "chain:W=3/8/8,G=1/1,k=3/3"
+    with pytest.raises(SpecError, match="needs norm: conv"):
+        network_from_document({"stages": [{"block": block, "act": ["relu6"]}]}, "f")
+    with pytest.raises(SpecError, match="act lists 3 activations for the 2 BN of norm"):
+        network_from_document({"stages": [{"block": block, "norm": "conv", "act": ["relu6"] * 3}]}, "f")
+    with pytest.raises(SpecError, match="entries must be relu, relu6 or none"):
+        network_from_document({"stages": [{"block": block, "norm": "conv", "act": ["relu6", "gelu"]}]}, "f")
+    with pytest.raises(SpecError, match="one activation per BN"):
+        network_from_document({"stages": [{"block": block, "norm": "conv", "act": []}]}, "f")
 
 
 def test_torch_export_writes_relu6_as_hardtanh_and_gives_the_same_file():

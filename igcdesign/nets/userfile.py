@@ -25,7 +25,10 @@ Format (YAML shown; the same keys in JSON)::
                                  # [n1, n2, ...]: as conv, a BN after n1 convs, after n2 more, ...
                                  # (an IGC block in place of each conv of a ResNet unit: igcify)
         act: relu                # relu6: ReLU6 wherever the stage puts a ReLU (default relu; not
-                                 # beside igcv3, mobilenetv2 or a unit spec, whose activations are fixed)
+                                 # beside igcv3, mobilenetv2 or a unit spec, whose activations are fixed);
+                                 # with norm conv or a list, also a list: the activation after each
+                                 # BN (relu, relu6 or none), the last one after the block (after the
+                                 # addition with a shortcut): [relu6, relu6, none] is a linear bottleneck
     head: {width: 1280}     # optional 1×1 conv + BN + ReLU before the pool; also act: relu6
 
 How `width` and the stage's input width enter the block:
@@ -287,6 +290,26 @@ def network_from_document(doc: Any, where: str, default_name: str = "network") -
     return Network(name.strip(), "file", tuple(stages), resolution, classes, in_channels=in_channels, fc_bias=fc_bias)
 
 
+def _stage_act(value: Any, norm: Any, what: str) -> str | tuple[str, ...]:
+    """A stage's act: relu or relu6, or (beside norm conv or a list) a list of relu, relu6, none."""
+    if not isinstance(value, list):
+        return _act(value, what)
+    if norm == "block":
+        raise SpecError(f"{what}: a list of activations needs norm: conv or a list of convs per BN")
+    if not value or len(value) > MAX_NET_CONVS:
+        raise SpecError(f"{what}: give one activation per BN (relu, relu6 or none)")
+    out = []
+    for entry in value:
+        if not isinstance(entry, str) or entry not in (*ACTS, "none"):
+            raise SpecError(f"{what} entries must be relu, relu6 or none")
+        out.append(entry)
+    return tuple(out)
+
+
+def _none(act: str) -> str | None:
+    return None if act == "none" else act
+
+
 def _act(value: Any, what: str) -> str:
     if not isinstance(value, str) or value not in ACTS:
         raise SpecError(f"{what} must be {' or '.join(ACTS)}")
@@ -358,7 +381,7 @@ def _block_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | No
     if not (isinstance(shortcut, bool) or shortcut == "projection"):  # 1 is not true here
         raise SpecError(f"{what} shortcut must be true or false, or projection")
     norm = _norm(raw.get("norm", "block"), f"{what} norm")
-    act = _act(raw.get("act", "relu"), f"{what} act")
+    act = _stage_act(raw.get("act", "relu"), norm, f"{what} act")
     family_name, items = split_spec(raw["block"])
     family = get_family(family_name)
     if norm != "block" and family.name in ("igcv3", "mobilenetv2"):
@@ -395,7 +418,7 @@ def _block_stage(raw: dict, cin: int, repeats: int, stride: int, width: int | No
         if side is not None:
             unit_note = ", ".join(part for part in (unit_note, "projection shortcut") if part)
         units.append(Unit(f"{label} block {j + 1}", block.spec, segments, bool(shortcut) and identity_fits, unit_note,
-                          side=side, act=None if norm == "block" else act))
+                          side=side, act=None if norm == "block" else _none(act if isinstance(act, str) else act[-1])))
         cin = cout
         width = cout if width is None else width
     return Stage(label, tuple(units))
@@ -503,9 +526,10 @@ def _norm(value: Any, what: str) -> str | tuple[int, ...]:
     return value
 
 
-def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str, act: str = "relu") -> tuple[Segment, ...]:
-    """BN after every conv (conv) or after each run of norm[i] convs, `act` between them (the
-    unit adds one after the block)."""
+def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str,
+                   act: str | tuple[str, ...] = "relu") -> tuple[Segment, ...]:
+    """BN after every conv (conv) or after each run of norm[i] convs, `act` between them (or
+    act[i] after the i-th BN; the unit adds the last one after the block)."""
     pieces = split_at_convs(chain)
     counts = (1,) * len(pieces) if norm == "conv" else norm
     if sum(counts) != len(pieces):
@@ -514,7 +538,10 @@ def _conv_segments(chain: tuple, norm: str | tuple[int, ...], what: str, act: st
     for n in counts:
         runs.append(tuple(layer for piece in pieces[start:start + n] for layer in piece))
         start += n
-    return tuple(Segment(run, True, act if i < len(runs) - 1 else None) for i, run in enumerate(runs))
+    acts = (act,) * len(runs) if isinstance(act, str) else act
+    if len(acts) != len(runs):
+        raise SpecError(f"{what}: act lists {len(acts)} activations for the {len(runs)} BN of norm")
+    return tuple(Segment(run, True, _none(acts[i]) if i < len(runs) - 1 else None) for i, run in enumerate(runs))
 
 
 def _segments(family: str, chain: tuple, act: str = "relu") -> tuple[Segment, ...]:

@@ -19,6 +19,10 @@ The graph is walked from the input, one unit at a time:
   stride, BN, ReLU6, a 1×1 conv (grouped for IGCV3), BN, and the identity added where the unit
   has it: a stage of ``igcv3:t=..,G1=..,G2=..`` or ``mobilenetv2:t=..`` blocks (the block the
   stage file builds has the same convs, BN, activations and permutations), ``shortcut: true``;
+  any other unit whose last BN has no activation after it (torchvision's t = 1 block without an
+  expansion, IGC blocks in place of the 1×1 convs, other activations in the unit) is a chain
+  stage whose ``act`` lists the activation after each BN (``[relu6, relu6, none]``), its last
+  BN's run taken with the channel-wise conv and the 1×1 convs before it;
 - the first run, when it is one conv, BN and ReLU (or ReLU6: ``act: relu6``), is the stem; a max
   or average pool after the stem or a stage is its ``pool:``; the network ends with a global
   average pool, a flatten and an FC (a Linear, or a 1×1 conv on the pooled map; with a bias, or
@@ -209,7 +213,8 @@ def chain_of(path: Trail) -> tuple:
     return tuple(t[1] for t in path.tokens if t[0] in ("conv", "perm"))
 
 
-def stage_entry(path: Trail, what: str, shortcut: bool | str = False, after: Sequence = ()) -> dict[str, Any]:
+def stage_entry(path: Trail, what: str, shortcut: bool | str = False, after: Sequence = (),
+                _no_norm: bool = False) -> dict[str, Any]:
     """One stage of one block: the chain spec (strides left to the stage), stride, shortcut, norm,
     and act where the activation (the one `after` the addition included) is ReLU6."""
     from igcdesign.families.chain import chain_spec
@@ -226,10 +231,12 @@ def stage_entry(path: Trail, what: str, shortcut: bool | str = False, after: Seq
                                  "it on the block's first k×k conv")
         stride = chain[strided[0]].stride
     plain = tuple(dataclasses.replace(layer, stride=1) if isinstance(layer, GroupConv) else layer for layer in chain)
-    counts = segments_of(path, bool(shortcut), what)
     entry: dict[str, Any] = {"block": chain_spec(plain)}
     if stride != 1:
         entry["stride"] = stride
+    if _no_norm:  # the caller says the BN and activations
+        return entry
+    counts = segments_of(path, bool(shortcut), what)
     if shortcut:
         entry["shortcut"] = shortcut
     entry["norm"] = "conv" if all(c == 1 for c in counts) else counts
@@ -358,12 +365,18 @@ class Builder:
                 flush()
                 self._add(entry)
                 i += 3
+            elif pieces[i][-1][0] == "bn":  # a linear bottleneck no family holds: a chain stage
+                j = len(pending)
+                if j and _channel_wise(pending[j - 1]):
+                    j -= 1
+                    if j and _pointwise(pending[j - 1]):
+                        j -= 1
+                unit = pending[j:] + [pieces[i]]
+                del pending[j:]
+                flush()
+                self._add(linear_entry(unit, False))
+                i += 1
             else:
-                if pieces[i][-1][0] == "bn":
-                    conv = next((t[1] for t in pieces[i] if t[0] == "conv"), None)
-                    name = conv.name if conv is not None else "?"
-                    raise NotExpressible(f"the block from conv {name}: a BN with no activation after it that does "
-                                         f"not end an inverted residual unit ({INVERTED})")
                 pending.append(pieces[i])
                 i += 1
             cin = next((t[1].cout for t in reversed(pieces[i - 1]) if t[0] == "conv"), cin)
@@ -462,11 +475,9 @@ class Builder:
             raise NotExpressible(f"{what}: a concat of two paths")
         if not after.tokens and not side.tokens and any(t[0] == "relu6" for t in body.tokens):
             pieces, rest = bn_segments(body.tokens)
-            entry = inverted_entry(pieces, body.convs[0].cin, True) if len(pieces) == 3 and not rest else None
-            if entry is None:
-                raise NotExpressible(f"{what}: an addition after ReLU6 that is not an inverted residual unit "
-                                     f"({INVERTED})")
-            return entry
+            if rest:
+                raise NotExpressible(f"{what}: a conv with no BN after it")
+            return inverted_entry(pieces, body.convs[0].cin, True) or linear_entry(pieces, True)
         if [t[0] for t in after.tokens] not in (["relu"], ["relu6"]):
             raise NotExpressible(f"{what}: the addition is not followed by a ReLU alone")
         if not side.tokens:
@@ -633,8 +644,7 @@ def _unit_entry(traced: tuple, body: Trail, cin: int, cout: int, stride: int) ->
     return None
 
 
-INVERTED = ("1×1 conv, BN, [ReLU6,] channel-wise k×k conv, BN, ReLU6, 1×1 conv, BN; the igcv3 and mobilenetv2 "
-            "blocks")
+INVERTED = "1×1 convs, BN, activation, channel-wise k×k conv, BN, activation, 1×1 convs, BN"
 
 
 def inverted_entry(pieces: list[list], cin: int, identity: bool) -> dict[str, Any] | None:
@@ -678,6 +688,55 @@ def inverted_entry(pieces: list[list], cin: int, identity: bool) -> dict[str, An
         return None
     if unit.side is not None or unit.act is not None:
         return None
+    return entry
+
+
+def _channel_wise(piece: list) -> bool:
+    """One channel-wise k×k conv (k > 1), BN and an activation."""
+    convs = [t[1] for t in piece if t[0] == "conv"]
+    return (len(convs) == 1 and convs[0].k > 1 and convs[0].groups == convs[0].cin == convs[0].cout
+            and piece[-1][0] in ACTS)
+
+
+def _pointwise(piece: list) -> bool:
+    """1×1 convs (an expansion, or an IGC block in its place), BN and an activation."""
+    convs = [t[1] for t in piece if t[0] == "conv"]
+    return bool(convs) and all(c.k == 1 and c.stride == 1 for c in convs) and piece[-1][0] in ACTS
+
+
+def linear_entry(pieces: list[list], identity: bool) -> dict[str, Any]:
+    """A unit whose last BN has no activation after it (a linear bottleneck), with the identity
+    added when `identity`: a chain stage with norm (convs per BN) and act (the activation after
+    each BN, ``none`` after the last). The stage file's unit is built and compared with the
+    traced one: NotExpressible (naming the conv) when they differ."""
+    from igcdesign.errors import SpecError
+    from igcdesign.nets.userfile import _stage
+
+    tokens = [t for piece in pieces for t in piece]
+    path = Trail(tokens)
+    what = f"the block from conv {path.convs[0].name}" if path.convs else "a run"
+    for piece in pieces:
+        kinds = [t[0] for t in piece]
+        body = kinds[:kinds.index("bn")] if "bn" in kinds else kinds
+        if (not any(k == "conv" for k in body) or set(body) - {"conv", "perm"}
+                or kinds[len(body):] not in (["bn"], ["bn", "relu"], ["bn", "relu6"])):
+            raise NotExpressible(f"{what}: convs, BN and an activation in another order than a stage file's "
+                                 f"(a permutation or an activation away from its conv and BN)")
+    entry = stage_entry(Trail([t for t in tokens if t[0] in ("conv", "perm")]), what, _no_norm=True)
+    cin, cout = path.convs[0].cin, path.convs[-1].cout
+    fits = entry.get("stride", 1) == 1 and cin == cout
+    if identity or not fits:
+        entry["shortcut"] = True
+    counts = [sum(t[0] == "conv" for t in piece) for piece in pieces]
+    entry["norm"] = "conv" if all(c == 1 for c in counts) else counts
+    entry["act"] = [piece[-1][0] if piece[-1][0] in ACTS else "none" for piece in pieces]
+    try:
+        unit = _stage(dict(entry), cin, what, "unit").units[0]
+    except SpecError as e:
+        raise NotExpressible(f"{what}: {e}") from None
+    built = segment_tokens(unit.segments) + ([(unit.act,)] if unit.act else [])
+    if _signature(built) != _signature(tokens) or unit.shortcut != identity or unit.side is not None:
+        raise NotExpressible(f"{what}: a linear bottleneck the stage file would build otherwise ({INVERTED})")
     return entry
 
 
