@@ -116,7 +116,7 @@ def test_the_measurement_decides(cli, monkeypatch):
             if slow:
                 too_slow.add(spec)
             rows.append({"spec": spec, "latency_ms": budget_ms * (2 if slow else 0.5), "iqr_ms": 0.0, "batch": 1,
-                         "is_baseline": False})
+                         "is_baseline": False, "round_medians_ms": [budget_ms * (2 if slow else 0.5)] * settings.rounds})
         return {"results": rows, "baseline": None}
 
     monkeypatch.setattr(measure, "probe", fake_probe)
@@ -132,6 +132,34 @@ def test_the_measurement_decides(cli, monkeypatch):
     assert igcv1["width"] == max(c["width"] for c in fitting)
     assert rows["regular"]["spec"] == rows["regular"]["candidates"][0]["spec"]
     assert all(len(r["candidates"]) <= 2 for r in rows.values())
+
+
+def test_a_candidate_fits_only_when_its_slowest_round_does(cli, monkeypatch):
+    """Three rounds: a block whose best round fits but whose slowest does not is not chosen."""
+    import igcdesign.probe.measure as measure
+
+    save_profile(fake_profile())
+    budget_ms = 0.1
+    seen_rounds = []
+
+    def fake_probe(specs, settings, baseline=None, progress=None):
+        seen_rounds.append(settings.rounds)
+        rows = [{"spec": spec, "latency_ms": 0.5 * budget_ms, "iqr_ms": 0.0, "batch": 1, "is_baseline": False,
+                 "round_medians_ms": [0.5 * budget_ms, (1.5 if spec.startswith("regular") else 0.6) * budget_ms, 0.5 * budget_ms]}
+                for spec in specs]
+        return {"results": rows, "baseline": None}
+
+    monkeypatch.setattr(measure, "probe", fake_probe)
+    monkeypatch.setattr(measure, "settings_from_options", lambda *a, **k: measure.ProbeSettings(hw=8, rounds=a[4]))
+    monkeypatch.setattr(measure, "context", lambda document: {"device": "fake"})
+    result = cli("widest", "--latency-budget", "0.1ms", "--hw", "8", "--verify", "1", "--json", "-f", "regular,igcv1")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["family"]: r for r in result.json()["results"]}
+    assert seen_rounds and min(seen_rounds) >= 3
+    assert rows["igcv1"]["measured_ms"] == pytest.approx(0.6 * budget_ms)
+    regular = rows["regular"]
+    assert all(c["measured_ms"] == pytest.approx(1.5 * budget_ms) for c in regular["candidates"])
+    assert regular["spec"] is None or regular["measured_ms"] <= 0.95 * budget_ms
 
 
 def _search(budget_ms: float, family: str, profile, verify: int = 2):
