@@ -274,7 +274,8 @@ def main() -> None:
     current = find_profile(profile.fingerprint).profile or store.profile
     accuracy = LatencyAccuracy(mape=overall["mape"], within_10=overall["within_10"], within_20=overall["within_20"],
                                spearman=overall["spearman"], n_blocks=overall["n"],
-                               created=started.isoformat(timespec="seconds"), load_average=[load_start, load_end])
+                               created=started.isoformat(timespec="seconds"), load_average=[load_start, load_end],
+                               repeat_p90=statistics.quantiles(repeat_dev, n=10)[-1] if len(repeat_dev) >= 2 else None)
     ProfileStore(current, path).save(replace(current, latency_accuracy=accuracy))
 
     out = Path(args.out)

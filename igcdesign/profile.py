@@ -179,6 +179,7 @@ class LatencyAccuracy:
     n_blocks: int
     created: str = ""
     load_average: list[float | None] = field(default_factory=list)
+    repeat_p90: float | None = None  # 90th percentile of |second / first − 1| over blocks measured twice
 
     def describe(self) -> str:
         """'±7.9 % on this machine, 120 blocks (62 % within ±10 %)'."""
@@ -201,8 +202,11 @@ class LatencyAccuracy:
         n_blocks = _int(data["n_blocks"])
         if n_blocks < 1:
             raise ValueError("latency_accuracy n_blocks must be positive")
+        repeat = data.get("repeat_p90")
+        if repeat is not None and not 0 <= float(repeat) < float("inf"):
+            raise ValueError(f"latency_accuracy repeat_p90 must be a finite share ≥ 0, got {repeat!r}")
         return cls(**shares, spearman=None if rho is None else float(rho), n_blocks=n_blocks,
-                   created=str(data.get("created", "")),
+                   created=str(data.get("created", "")), repeat_p90=None if repeat is None else float(repeat),
                    load_average=[None if x is None else float(x) for x in list(data.get("load_average", []))])
 
 

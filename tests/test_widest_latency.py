@@ -236,3 +236,29 @@ def test_bad_margins_are_one_line(cli, margin):
     result = cli("widest", "--latency-budget", "1ms", "--margin", margin)
     assert result.exit_code == 2 and result.stdout == "" and "--margin" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_machines_repeatability_suggests_a_margin(cli, monkeypatch):
+    """A profile whose accuracy run found repeats within ±30 % only 90 % of the time: the answer
+    says so and names the margin that covers it (the margin given, 5 %, does not)."""
+    from dataclasses import replace
+
+    import igcdesign.probe.measure as measure
+    from igcdesign.profile import LatencyAccuracy
+
+    accuracy = LatencyAccuracy(mape=0.4, within_10=0.2, within_20=0.4, spearman=0.9, n_blocks=100, repeat_p90=0.3)
+    save_profile(replace(fake_profile(), latency_accuracy=accuracy))
+
+    def fake_probe(specs, settings, baseline=None, progress=None):
+        return {"results": [{"spec": s, "latency_ms": 0.01, "iqr_ms": 0.0, "batch": 1, "is_baseline": False,
+                             "round_medians_ms": [0.01]} for s in specs], "baseline": None}
+
+    monkeypatch.setattr(measure, "probe", fake_probe)
+    monkeypatch.setattr(measure, "settings_from_options", lambda *a, **k: measure.ProbeSettings(hw=8))
+    monkeypatch.setattr(measure, "context", lambda document: {"device": "fake"})
+    args = ["widest", "--latency-budget", "0.1ms", "--hw", "8", "--verify", "1", "-f", "regular"]
+    assert cli(*args, "--json").json()["repeat_p90"] == pytest.approx(0.3)
+    text = cli(*args).stdout
+    assert "±30 %" in " ".join(text.split()) and "--margin 30%" in " ".join(text.split())
+    assert "--margin" not in cli(*args, "--margin", "35%").stdout.split("(--margin)")[-1]
+    assert LatencyAccuracy.from_dict({**accuracy.__dict__}).repeat_p90 == pytest.approx(0.3)

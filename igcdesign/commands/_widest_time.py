@@ -56,6 +56,8 @@ def widest_time(latency_budget: str, params: int | None, kernel: int, families, 
             return widest_within_time(budget_ms / 1e3, families=[family], **search)[0]
 
         document["margin"] = fraction
+        accuracy = lookup.profile.latency_accuracy
+        document["repeat_p90"] = accuracy.repeat_p90 if accuracy is not None else None
         document["measurement"], document["measuring_rounds"] = decide(results, research, settings, verify, fraction,
                                                                       quiet=json_)
     document["results"] = [r.as_dict() for r in results]
@@ -139,6 +141,11 @@ def render(document: dict) -> None:
     else:
         how = "predicted only (--verify 0): nothing was measured"
     sys.stdout.write(f"predicted on {document['profile']}; {how}\n")
+    repeat = document.get("repeat_p90")
+    if verified and repeat is not None and repeat > document["margin"]:
+        sys.stdout.write(f"on this machine a second run of a block lands within ±{100 * repeat:.0f} % of the first "
+                         f"only 90 % of the time (benchmarks/bench_latency_model.py): --margin {100 * repeat:.0f}% "
+                         "makes these answers hold in a fresh run\n")
     if document.get("measurement"):
         from igcdesign.probe.render import print_measurement
 
