@@ -12,8 +12,32 @@ from igcdesign.layers import GroupConv, Permute, chain_params
 MAX_EXAMPLES = 3
 
 
+class PathRange:
+    """The reading of a verdict with ``verdict``, ``paths_min`` and ``paths_max`` fields, shared by
+    a block's :class:`CheckResult` and a unit's check (igcdesign.nets.unitcheck.UnitCheck)."""
+
+    verdict: str
+    paths_min: int
+    paths_max: int
+
+    @property
+    def min_paths(self) -> int:
+        """The fewest paths between any (output, input) pair (0: some pair is disconnected)."""
+        return self.paths_min
+
+    @property
+    def max_paths(self) -> int:
+        """The most paths between any (output, input) pair."""
+        return self.paths_max
+
+    @property
+    def exit_code(self) -> int:
+        """0 for the verdicts `check` accepts (strict, relaxed), 1 otherwise."""
+        return 0 if self.verdict in ("strict", "relaxed") else 1
+
+
 @dataclass
-class CheckResult:
+class CheckResult(PathRange):
     """What `igcdesign check` reports. `as_dict()` is the --json document."""
 
     spec: str
@@ -38,20 +62,6 @@ class CheckResult:
     igcv2: dict[str, Any] | None = None
     matrix: Any = None  # numpy p[o, i] when asked for
     perm_file: str | None = None  # set when `spec` describes the chain only with this --perm-file
-
-    @property
-    def min_paths(self) -> int:
-        """The fewest paths between any (output, input) pair (0: some pair is disconnected)."""
-        return self.paths_min
-
-    @property
-    def max_paths(self) -> int:
-        """The most paths between any (output, input) pair."""
-        return self.paths_max
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.verdict in ("strict", "relaxed") else 1
 
     def as_dict(self) -> dict[str, Any]:
         doc = {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igcdesign.connectivity.paths import MAX_DENSE_ENTRIES, apply_layer, classify, path_bound
+from igcdesign.connectivity.verdict import PathRange
 from igcdesign.counting import BlockCount, layer_row
 from igcdesign.errors import IGCError
 from igcdesign.nets.counting import unit_sides
@@ -56,7 +57,7 @@ def unit_path_matrix(unit: Unit):
 
 
 @dataclass(frozen=True)
-class UnitCheck:
+class UnitCheck(PathRange):
     """What `check UNITSPEC` reports: the verdict and path range of the whole unit (both paths,
     the join, the permutations after it). ``as_dict()`` is the --json document; ``.min_paths``,
     ``.max_paths``, ``.fix`` (always None: no fix is suggested for a unit) and ``.exit_code``
@@ -74,18 +75,6 @@ class UnitCheck:
     histogram: list[list[int]] = field(default_factory=list)  # [paths, pairs], ascending
     fix: None = None
     super_channels: None = None
-
-    @property
-    def min_paths(self) -> int:
-        return self.paths_min
-
-    @property
-    def max_paths(self) -> int:
-        return self.paths_max
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.verdict in ("strict", "relaxed") else 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
