@@ -8,13 +8,11 @@ it is installed, output sides with ⌊(hw + 2p − k)/s⌋ + 1 written here.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 import igcdesign
 from igcdesign.errors import IGCError
-from test_units import SMALL_UNITS, brute_force_paths, verdict_of
+from test_units import SMALL_UNITS, brute_force_paths, pytorchcv, verdict_of
 
 
 @pytest.mark.parametrize("spec", SMALL_UNITS + ["shufflenetv2-unit:C=116"])
@@ -27,16 +25,6 @@ def test_the_library_check_of_a_unit_is_the_cli_document_and_brute_force(cli, sp
     assert result.verdict == verdict_of(brute)
     assert (result.min_paths, result.max_paths) == (int(brute.min()), int(brute.max()))
     assert result.disconnected_pairs == int((brute == 0).sum()) and result.fix is None
-
-
-def _pytorchcv(module: str):
-    pytest.importorskip("torch")
-    try:
-        return importlib.import_module(f"pytorchcv.models.{module}")
-    except ModuleNotFoundError as e:
-        if e.name and e.name.startswith("pytorchcv"):
-            pytest.skip("pytorchcv is not installed")
-        raise
 
 
 PEERS = [
@@ -53,7 +41,7 @@ PEERS = [
 def test_the_library_module_of_a_unit_has_the_peer_parameters_and_verdict(spec, module, make):
     """bn=True: every parameter of pytorchcv's unit (conv weights, BN γ and β); without BN the
     module's parameters are count's; the verdict is brute force's on pytorchcv's module."""
-    real = make(_pytorchcv(module))
+    real = make(pytorchcv(module))
     with_bn, plain = igcdesign.module(spec, bn=True), igcdesign.module(spec)
     assert sum(p.numel() for p in with_bn.parameters()) == sum(p.numel() for p in real.parameters())
     assert sum(p.numel() for p in plain.parameters()) == igcdesign.count(spec).params
