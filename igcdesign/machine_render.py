@@ -35,15 +35,17 @@ def render_profile(document: dict[str, Any]) -> None:
     print_table(table, out)
     loads = [x for x in document.get("load_average", []) if x is not None]
     load = f"load average {' → '.join(f'{x:.2f}' for x in loads)} on {document.get('cpu_count')} CPUs; " if loads else ""
-    out.print(f"{load}each figure the best of {document['sizes'].get('repeats')} repeats (highest rate, least call time); "
-              "spread = (max − min) / median over them", markup=False)
+    sizes = document["sizes"]
+    rounds = sizes.get("rounds", sizes.get("repeats"))
+    out.print(f"{load}each figure the 90th percentile of {rounds} interleaved samples (of the rates; of the call time "
+              "from the least); spread = interquartile range / median", markup=False)
     if document.get("clock") == "cpu":
         out.print("timed by the process's CPU time (one thread: each call's time with a core to itself, as the "
                   "layer table is timed)", markup=False)
     left_out = sum(document.get("disturbed_repeats", {}).values())
     if left_out:
-        out.print(f"{left_out} disturbed repeats (core share under {100 * DISTURBED_SHARE:.0f} % of the best) were "
-                  "left out and run again", markup=False)
+        out.print(f"{left_out} disturbed samples (core share under {100 * DISTURBED_SHARE:.0f} % of the best) were "
+                  "left out", markup=False)
     low = {k: v for k, v in shares.items() if k != "call_s" and v < BUSY_SHARE}
     if low:
         out.print(f"the threads never had their cores (core share {100 * min(low.values()):.0f} % at best for "

@@ -86,14 +86,14 @@ class Fingerprint:
         return f"{self.device}, torch {self.torch}, {self.threads} thread{'s' if self.threads != 1 else ''}, {self.dtype}"
 
 
-DISTURBED_SHARE = 0.9  # a calibration repeat below 90 % of the best core share seen was disturbed
+DISTURBED_SHARE = 0.9  # a calibration sample below 90 % of the best core share seen was disturbed
 BUSY_SHARE = 0.8  # a best core share under this: the threads never had their cores
 
 @dataclass(frozen=True)
 class Profile:
     """One calibration. Bandwidths in bytes/s (bytes read + written), throughput in MAC/s,
-    call cost in seconds, each the best of its repeats; `spread` is each figure's relative spread over its repeats
-    ((max − min) / median); `choices` caches per-shape implementation choices of fast modules."""
+    call cost in seconds, each from the fast end of its samples (igcdesign.probe.calibrate); `spread` is each
+    figure's interquartile range / median over its samples; `choices` caches per-shape implementation choices of fast modules."""
 
     fingerprint: Fingerprint
     copy_bytes_per_s: float
@@ -111,7 +111,7 @@ class Profile:
     layer_latency_ms: dict[str, float] = field(default_factory=dict)
     latency_accuracy: "LatencyAccuracy | None" = None
     core_share: dict[str, float] = field(default_factory=dict)  # best CPU time / (wall × threads) per figure
-    disturbed_repeats: dict[str, int] = field(default_factory=dict)  # repeats left out per figure
+    disturbed_repeats: dict[str, int] = field(default_factory=dict)  # samples left out per figure
     clock: str = "wall"  # 'cpu': timed by the process's CPU time (one-thread profiles)
     block_factors: dict[str, list[float]] = field(default_factory=dict)  # family → measured / Σ steps of calibration blocks
 

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from igcdesign.commands._options import JSON_OPTION, THREADS_OPTION, int_option
-from igcdesign.probe.calibrate import MAX_CONV_BATCH, MAX_CONV_CHANNELS, MAX_CONV_HW, MAX_MATMUL_N, MAX_REPEATS
+from igcdesign.probe.calibrate import MAX_CONV_BATCH, MAX_CONV_CHANNELS, MAX_CONV_HW, MAX_MATMUL_N, MAX_REPEATS, MAX_SECONDS
 
 
 def calibrate(
@@ -25,8 +25,9 @@ def calibrate(
     conv_channels: int = int_option(256, "--conv-channels", help="Channels of the dense 3×3 conv.", high=MAX_CONV_CHANNELS),
     conv_hw: int = int_option(32, "--conv-hw", help="Map side of the dense conv.", high=MAX_CONV_HW),
     conv_batch: int = int_option(8, "--conv-batch", help="Batch of the dense conv.", high=MAX_CONV_BATCH),
-    repeats: int = int_option(7, "--repeats", help="Repeats per figure (the best is kept, the spread reported).", high=MAX_REPEATS),
-    min_time: float = typer.Option(0.25, "--min-time", help="Seconds each repeat lasts at least."),
+    repeats: int = int_option(7, "--repeats", help="Rounds at least (one sample of every figure each; the 90th percentile is kept).", high=MAX_REPEATS),
+    min_time: float = typer.Option(0.05, "--min-time", help="Seconds each sample lasts at least."),
+    seconds: float = typer.Option(40.0, "--seconds", help=f"Seconds of rounds at least (0 to {MAX_SECONDS:g}; 0: just the --repeats rounds)."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """Measure memory bandwidth, peak dense throughput and call cost; store them as this machine's profile."""
@@ -44,7 +45,7 @@ def calibrate(
     resolved = resolve_device(device)
     buffer_bytes = (int(buffer_mib * MiB) if buffer_mib is not None
                     else default_buffer_bytes(resolved, available_memory(resolved), last_level_cache_bytes()))
-    sizes = Sizes(buffer_bytes, matmul_n, conv_channels, conv_hw, conv_batch, repeats, min_time).check()
+    sizes = Sizes(buffer_bytes, matmul_n, conv_channels, conv_hw, conv_batch, repeats, min_time, seconds).check()
     target = None
     if out is not None:  # checked before the measurement, not after it
         from igcdesign.files import check_out
@@ -55,8 +56,8 @@ def calibrate(
 
     def progress(done: int, total: int, label: str) -> None:
         if live:
-            sys.stderr.write(f"\rcalibrate: {done}/{total} {label:<20}" + ("\n" if done == total else ""))
-        elif done == total or done % sizes.repeats == 0:
+            sys.stderr.write(f"\rcalibrate: {done}/{total} {label:<8}" + ("\n" if label == "done" else ""))
+        elif label == "done" or done % 10 == 0:
             sys.stderr.write(f"calibrate: {done}/{total} {label}\n")
         sys.stderr.flush()
 

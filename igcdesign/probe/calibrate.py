@@ -1,6 +1,7 @@
 """Calibration: this machine's memory bandwidth, peak dense throughput and call cost, in torch.
 
-Five figures, each the *best* of a few repeats (their relative spread is kept as the noise):
+Five figures, sampled in interleaved *rounds* (one short sample of each per round) for
+``Sizes.seconds`` (40 s by default) and at least ``Sizes.repeats`` rounds:
 
 - copy bandwidth: ``b.copy_(a)``, 2 × the buffer's bytes per call;
 - triad bandwidth: ``a = b + s·c`` (one ``torch.add(..., alpha=s, out=a)``), 3 × the bytes;
@@ -9,22 +10,25 @@ Five figures, each the *best* of a few repeats (their relative spread is kept as
 - the fixed cost of one call: a 1×1 conv on a single element, where the arithmetic is nothing.
 
 A bandwidth or a peak is an upper bound that other work on the machine, a page fault or a
-descheduled thread can only lower, never raise, so the figure kept is the best repeat (the
-highest rate, STREAM's "best rate" convention) and, for the call cost, the least time; a median
-moves with the load of the moment (two medians on one quiet box differed by up to 27 % for the
-dense conv). The spread over the repeats stays in the profile as the measure of noise. The dense
-conv's swings are not oneDNN changing its mind: with ONEDNN_VERBOSE every call runs the same
-kernel (brg_conv_fwd:avx2 on an AMD EPYC, after a reorder of the 2.4 MiB weight into its blocked
-layout, a fixed 0.4 % of the call); they come from other work stalling one thread of a parallel
-region, which makes the whole call wait, so the least disturbed repeat is the machine's figure.
+descheduled thread can only lower, never raise, so a figure is taken from the fast end of its
+samples: the nearest-rank ``KEEP_QUANTILE`` (90th percentile) of the rates, and the same rank
+from the least time for the call cost; with a few samples that is the best one. Not the best
+of many: on a shared machine the rate of the best moment comes and goes with the neighbours'
+work. On this project's 2-vCPU box, one-call samples of each kernel, interleaved over 10
+minutes at 2 threads and cut into 60-s windows, gave a best copy rate that moved by up to 15 %
+from one window to the next (matmul 19 %), where the 90th percentile moved by at most 8 %
+(matmul 5 %, dense conv 1 %). Rounds spread every figure over the whole run, so a bad stretch
+lowers all a little instead of one a lot, and the bandwidth buffers are renewed every
+``RENEW_EVERY`` rounds, because the placement of a buffer's pages moves its rate (``_Buffers``).
+The interquartile range over the median stays in the profile as the measure of noise.
 
-Other work that holds a core for a while cannot be seen in the rates alone, so every repeat also
+Other work that holds a core for a while cannot be seen in the rates alone, so every sample also
 records its *core share*: the process's CPU time over the wall time × the threads (1.0 when every
 thread had its core throughout; a thread that waits for the memory still counts as running). A
-repeat whose share is below ``DISTURBED_SHARE`` (of 1.0, or of the best share seen, if higher) was
-disturbed; calibration then runs more repeats (up to ``EXTEND_FACTOR`` × the asked ones, and not
-past ``EXTEND_S`` seconds of the whole run) until it has as many undisturbed ones as it asked
-for, and keeps each figure from the undisturbed repeats. The best share per figure is stored,
+sample whose share is below ``DISTURBED_SHARE`` (of 1.0, or of the best share seen, if higher) was
+disturbed and is left out; past the time budget, rounds go on (up to ``EXTEND_FACTOR`` × the
+asked repeats, and ``EXTEND_S`` seconds) until every figure has as many undisturbed samples as
+repeats were asked for. The best share per figure is stored,
 and a share under ``BUSY_SHARE`` means the threads never had their cores: those figures are
 the machine's under load, not its own.
 
@@ -41,6 +45,7 @@ The timer is a parameter so that the arithmetic is testable without timing anyth
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import statistics
 import time
@@ -57,9 +62,13 @@ MAX_CONV_CHANNELS = 4096
 MAX_CONV_HW = 1024
 MAX_CONV_BATCH = 1024
 MAX_REPEATS = 100
+MAX_SECONDS = 600.0
 
-EXTEND_FACTOR = 3  # at most this many times the asked repeats, while repeats were disturbed
-EXTEND_S = 45.0  # no extra repeat once the whole calibration has run this long
+FIGURES = ("copy_bytes_per_s", "triad_bytes_per_s", "matmul_macs_per_s", "conv_macs_per_s", "call_s")  # a round's order
+KEEP_QUANTILE = 0.9  # the rank of the sample a figure keeps (module docstring)
+RENEW_EVERY = 4  # rounds between fresh bandwidth buffers
+EXTEND_FACTOR = 3  # at most this many times the asked repeats in rounds, while samples were disturbed
+EXTEND_S = 20.0  # and no extra round this long past the time budget
 
 Progress = Callable[[int, int, str], None]
 
@@ -80,7 +89,8 @@ Clock = Callable[[Callable[[], object], float], "float | Sample"]
 @dataclass(frozen=True)
 class Sizes:
     """What calibration runs: bytes per bandwidth buffer, the matmul side, the dense conv's
-    channels, map side and batch, repeats per figure and the seconds each repeat lasts at least."""
+    channels, map side and batch; the rounds (``repeats``) and ``seconds`` it samples for at
+    least, and the seconds each sample lasts at least."""
 
     buffer_bytes: int
     matmul_n: int = 2048
@@ -88,7 +98,8 @@ class Sizes:
     conv_hw: int = 32
     conv_batch: int = 8
     repeats: int = 7
-    min_time: float = 0.25
+    min_time: float = 0.05
+    seconds: float = 40.0
 
     def check(self) -> "Sizes":
         """These sizes, or IGCError (one line) for any out of its bounds."""
@@ -106,6 +117,8 @@ class Sizes:
                 raise IGCError(f"{name} must be between {shown[1]:g} and {shown[2]:g}, got {shown[0]:g}")
         if not 0 < self.min_time <= 10:
             raise IGCError(f"--min-time must be in (0, 10] seconds, got {self.min_time}")
+        if not 0 <= self.seconds <= MAX_SECONDS:
+            raise IGCError(f"--seconds must be between 0 and {MAX_SECONDS:g}, got {self.seconds}")
         return self
 
 
@@ -140,7 +153,7 @@ def default_buffer_bytes(device: str, free_bytes: int, cache_bytes: int | None) 
 
 
 def wall_clock(device: str, cpu_time: bool = False) -> Clock:
-    """Seconds per call: call `fn` until `min_time` has passed (at least twice), synchronising
+    """Seconds per call: call `fn` until `min_time` has passed (at least once), synchronising
     the device around the timed calls. `cpu_time` (one thread on the CPU): the seconds are the
     process's CPU time, the call's time with a core to itself, as one-thread layer tables are
     timed (igcdesign.probe.layer_latency.uses_cpu_clock), so that floors and tables agree."""
@@ -154,7 +167,7 @@ def wall_clock(device: str, cpu_time: bool = False) -> Clock:
             calls += 1
             synchronize(device)
             elapsed = time.perf_counter() - start
-            if calls >= 2 and elapsed >= min_time:
+            if elapsed >= min_time:
                 used = time.process_time() - cpu
                 threads = _threads()
                 if cpu_time:  # descheduled time is not in the figure: nothing to run again
@@ -220,109 +233,134 @@ def calibrate(
         sizes = Sizes(buffer_bytes=default_buffer_bytes(device, free, last_level_cache_bytes()))
     sizes.check()
     element = torch.tensor([], dtype=torch_dtype).element_size()
-    need = 3 * sizes.buffer_bytes + 3 * sizes.matmul_n**2 * element
+    ch, side, batch, m = sizes.conv_channels, sizes.conv_hw, sizes.conv_batch, sizes.matmul_n
+    need = (4 * sizes.buffer_bytes + 3 * m**2 * element  # a fourth buffer while the three are renewed
+            + (2 * batch * ch * side**2 + 9 * ch**2) * element)
     if need > free // 2:
         raise IGCError(f"calibration needs about {need / MiB:,.0f} MiB and {free / MiB:,.0f} MiB are free: give smaller sizes")
     from igcdesign.probe.layer_latency import uses_cpu_clock
 
     cpu_time = device == "cpu" and uses_cpu_clock(threads)
     clock = clock or wall_clock(device, cpu_time)
-    steps = ("copy bandwidth", "triad bandwidth", "matmul throughput", "conv throughput", "call cost")
-    total = len(steps) * sizes.repeats
-    done = 0
-    started = time.perf_counter()
-    shares: dict[str, float] = {}
-    disturbed: dict[str, int] = {}
-
-    def repeat(label: str, fn: Callable[[], object], key: str) -> list[float]:
-        """Seconds per call of each undisturbed repeat (module docstring), at least sizes.repeats
-        of them unless the extension ran out."""
-        nonlocal done, total
-        fn()  # warm-up: first-touch pages, kernel selection
-        samples: list[Sample] = []
-        while True:
-            if progress:
-                progress(done, total, label)
-            sample = clock(fn, sizes.min_time)
-            if not isinstance(sample, Sample) or key == "call_s":  # one tiny call runs on one thread: no share
-                sample = Sample(float(sample.seconds if isinstance(sample, Sample) else sample))
-            samples.append(sample)
-            done += 1
-            kept = keep_undisturbed(samples)
-            if len(samples) < sizes.repeats:
-                continue
-            if (len(kept) >= sizes.repeats or len(samples) >= EXTEND_FACTOR * sizes.repeats
-                    or time.perf_counter() - started > EXTEND_S):
-                break
-            total += 1
-        known = [s.share for s in samples if s.share is not None]
-        if known:
-            shares[key] = max(known)
-        kept = kept or samples  # every repeat disturbed: the best there was (said by the low share)
-        disturbed[key] = len(samples) - len(kept)
-        return [s.seconds for s in kept]
-
+    n = max(1, sizes.buffer_bytes // element)
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     load_before = _load()
     try:
         with torch.inference_mode():
-            n = max(1, sizes.buffer_bytes // element)
-            a = torch.ones(n, dtype=torch_dtype, device=device)
-            b = torch.empty_like(a)
-            copy_t = repeat(steps[0], lambda: b.copy_(a), "copy_bytes_per_s")
-            c = torch.full_like(a, 2)
-            triad_t = repeat(steps[1], lambda: torch.add(b, c, alpha=3, out=a), "triad_bytes_per_s")
-            del a, b, c
-            m = sizes.matmul_n
+            buffers = _Buffers(torch, n, torch_dtype, device)
             x = torch.randn(m, m, device=device).to(torch_dtype)
             y = torch.randn(m, m, device=device).to(torch_dtype)
             out = torch.empty(m, m, dtype=torch_dtype, device=device)
-            matmul_t = repeat(steps[2], lambda: torch.matmul(x, y, out=out), "matmul_macs_per_s")
-            del x, y, out
-            ch, side, batch = sizes.conv_channels, sizes.conv_hw, sizes.conv_batch
             layout = torch.channels_last if device == "cpu" else torch.contiguous_format
             maps = torch.randn(batch, ch, side, side, device=device).to(torch_dtype).contiguous(memory_format=layout)
             conv = torch.nn.Conv2d(ch, ch, 3, padding=1, bias=False).to(device=device, dtype=torch_dtype, memory_format=layout)
-            conv_t = repeat(steps[3], lambda: conv(maps), "conv_macs_per_s")
-            del maps, conv
             tiny = torch.ones(1, 1, 1, 1, dtype=torch_dtype, device=device)
             weight = torch.ones(1, 1, 1, 1, dtype=torch_dtype, device=device)
-            call_t = repeat(steps[4], lambda: torch.nn.functional.conv2d(tiny, weight), "call_s")
+            kernels = dict(zip(FIGURES, (
+                lambda: buffers.b.copy_(buffers.a),
+                lambda: torch.add(buffers.b, buffers.c, alpha=3, out=buffers.a),
+                lambda: torch.matmul(x, y, out=out),
+                lambda: conv(maps),
+                lambda: torch.nn.functional.conv2d(tiny, weight),
+            )))
+            samples = sample_rounds(kernels, sizes, clock, buffers.renew, progress)
+            del buffers, x, y, out, maps, conv
     finally:
         torch.set_num_threads(previous)
-    if progress:
-        progress(total, total, "done")
-    figures = {
-        "copy_bytes_per_s": [2 * n * element / t for t in copy_t],
-        "triad_bytes_per_s": [3 * n * element / t for t in triad_t],
-        "matmul_macs_per_s": [m**3 / t for t in matmul_t],
-        "conv_macs_per_s": [ch * ch * 9 * side * side * batch / t for t in conv_t],
-        "call_s": call_t,
+    work = {
+        "copy_bytes_per_s": 2 * n * element,
+        "triad_bytes_per_s": 3 * n * element,
+        "matmul_macs_per_s": m**3,
+        "conv_macs_per_s": ch * ch * 9 * side * side * batch,
     }
+    kept = {key: keep_undisturbed(values) or values for key, values in samples.items()}  # all disturbed: said by the share
+    figures = {key: [work[key] / s.seconds for s in values] if key in work else [s.seconds for s in values]
+               for key, values in kept.items()}
+    shares = {key: max(known) for key, values in samples.items()
+              if (known := [s.share for s in values if s.share is not None])}
     return Profile(
         fingerprint=Fingerprint(device_name(device), str(torch.__version__), threads, dtype),
-        **{name: best(name, values) for name, values in figures.items()},
+        **{name: keep(name, values) for name, values in figures.items()},
         spread={name: spread(values) for name, values in figures.items()},
         load_average=[load_before, _load()],
         cpu_count=os.cpu_count(),
         sizes={"buffer_bytes": n * element, "matmul_n": m, "conv_channels": ch, "conv_hw": side,
-               "conv_batch": batch, "repeats": sizes.repeats},
+               "conv_batch": batch, "repeats": sizes.repeats, "rounds": len(samples["call_s"])},
         core_share=shares,
-        disturbed_repeats=disturbed,
+        disturbed_repeats={key: len(samples[key]) - len(kept[key]) for key in samples},
         created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         default_threads=default_threads,
         clock="cpu" if cpu_time else "wall",
     )
 
 
-def best(name: str, values: list[float]) -> float:
-    """The figure a profile keeps from its repeats: the least time for the call cost, the highest
-    rate for a bandwidth or a throughput (noise only moves either the other way)."""
-    return min(values) if name == "call_s" else max(values)
+class _Buffers:
+    """The three bandwidth buffers, renewed now and then: where a buffer's pages land in the
+    machine's memory changes its rate (fresh pairs of 512 MiB buffers in one process copied at
+    15–24 GB/s on 2 threads here), so the samples span several placements, not one."""
+
+    def __init__(self, torch, n: int, dtype, device: str) -> None:
+        self._make = lambda fill: torch.full((n,), fill, dtype=dtype, device=device)
+        self.a = self.b = self.c = None
+        self.renew()
+
+    def renew(self) -> None:
+        self.a = self.b = self.c = None  # free the old pages first: at most one buffer more than three
+        self.a, self.b, self.c = self._make(1.0), self._make(0.0), self._make(2.0)
+
+
+def sample_rounds(kernels: dict[str, Callable[[], object]], sizes: Sizes, clock: Clock,
+                  renew: Callable[[], None] = lambda: None, progress: Progress | None = None) -> dict[str, list[Sample]]:
+    """Samples of every kernel, taken in rounds of one each (so that every figure sees the
+    whole run, not a stretch of it), renewing the bandwidth buffers every ``RENEW_EVERY`` rounds.
+
+    At least ``sizes.repeats`` rounds and at least ``sizes.seconds`` of them. Past that, while
+    some figure has fewer than ``sizes.repeats`` undisturbed samples (:func:`keep_undisturbed`),
+    rounds go on up to ``EXTEND_FACTOR`` × the repeats or ``EXTEND_S`` seconds past the budget.
+    The call cost runs on one thread whatever the profile's threads: its samples carry no share.
+    """
+    for fn in kernels.values():
+        fn()  # warm-up: first-touch pages, kernel selection
+    samples: dict[str, list[Sample]] = {key: [] for key in kernels}
+    started = time.perf_counter()
+    rounds, expected = 0, sizes.repeats
+    while True:
+        if rounds and rounds % RENEW_EVERY == 0:
+            renew()
+        for key, fn in kernels.items():
+            sample = clock(fn, sizes.min_time)
+            seconds = sample.seconds if isinstance(sample, Sample) else sample
+            share = sample.share if isinstance(sample, Sample) and key != "call_s" else None
+            samples[key].append(Sample(float(seconds), share))
+        rounds += 1
+        elapsed = time.perf_counter() - started
+        if elapsed < sizes.seconds:
+            expected = max(expected, rounds + 1, round(sizes.seconds * rounds / elapsed) if elapsed > 0 else 0)
+        if progress:
+            progress(rounds, max(expected, rounds), "rounds")
+        if rounds < sizes.repeats or elapsed < sizes.seconds:
+            continue
+        short = any(len(keep_undisturbed(values)) < sizes.repeats for values in samples.values())
+        if not short or rounds >= EXTEND_FACTOR * sizes.repeats or elapsed >= sizes.seconds + EXTEND_S:
+            break
+    if progress:
+        progress(rounds, rounds, "done")
+    return samples
+
+
+def keep(name: str, values: list[float]) -> float:
+    """The figure a profile keeps from its samples: the nearest-rank ``KEEP_QUANTILE`` of the rates
+    (the highest of a few; the 90th percentile of ~100), and for the call cost the same rank from
+    the least time (noise moves a rate down and a time up, never the other way)."""
+    ordered = sorted(values, reverse=name == "call_s")  # the best last
+    return ordered[max(0, math.ceil(KEEP_QUANTILE * len(ordered)) - 1)]
 
 
 def spread(values: list[float]) -> float:
-    """(max − min) / median of the repeats: 0 for one repeat, 0.1 = a 10 % spread."""
+    """Interquartile range / median of the samples: 0 for one sample, 0.1 = a 10 % spread."""
     middle = statistics.median(values)
-    return (max(values) - min(values)) / middle if middle else 0.0
+    if len(values) < 2 or not middle:
+        return 0.0
+    low, _, high = statistics.quantiles(values, n=4, method="inclusive")
+    return (high - low) / middle
