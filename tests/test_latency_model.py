@@ -184,3 +184,13 @@ def test_a_strided_block_is_costed_at_each_layers_output_map(spec):
 def test_a_stride_larger_than_the_map_is_refused():
     with pytest.raises(IGCError, match="stride"):
         predict("regular:C=16,s=4", hw=2, profile=profile())
+
+
+def test_a_plan_with_a_step_the_table_lacks_does_not_win_at_its_floor():
+    """A table measured before the shifted products existed has no 'shifted' step: those plans
+    would be costed at their floor and look fastest. They are not chosen over plans the table
+    knows, and their figure is still reported."""
+    steps = [s for s in steps_of("igcv1:L=4,M=8", hw=8, batch=1) if s.op != "shifted"]
+    result = predict("igcv1:L=4,M=8", hw=8, profile=profile({s.key: 1.0 for s in steps}))
+    assert not result.plan.startswith("sp") and {layer.source for layer in result.layers} == {"measured"}
+    assert "sp+mm+sv" in result.plans_ms

@@ -270,3 +270,55 @@ def test_drop_tail_and_shuffle_in_are_checked():
         fast_module(parse_block("igcv1:L=2,M=2").chain, shuffle_in=3)
     with pytest.raises(IGCError, match="BN"):
         fast_module(parse_block("igcv1:L=2,M=2").chain, drop_tail=True, bn=True)
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(2, 4), st.integers(1, 3), st.sampled_from([3, 5]), st.integers(1, 3),
+       st.integers(1, 7), st.integers(1, 7), st.booleans(), st.booleans())
+def test_shifted_products_are_the_grouped_conv(groups_half, per_group, out_per_in, k, batch, h, w, channels_last, shuffle):
+    """ShiftedStep against nn.Conv2d with the same weight: float64 to 1e-10, on maps as small as
+    1×1 (every tap but the centre reads padding), either input layout, with a shuffle read first."""
+    from igcdesign.probe.fast import ShiftedStep
+
+    groups = 2 * groups_half
+    cin, cout = groups * per_group, groups * per_group * out_per_in
+    step = ShiftedStep(cin, cout, groups, k, 2 if shuffle else 0).double()
+    conv = torch.nn.Conv2d(cin, cout, k, padding=k // 2, groups=groups, bias=False).double()
+    with torch.no_grad():
+        conv.weight.copy_(step.weight)
+    x = torch.randn(batch, cin, h, w, dtype=torch.float64)
+    want = conv(ChannelShuffle(cin, 2)(x) if shuffle else x)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        got = step(x)
+    assert got.shape == want.shape and got.is_contiguous()
+    assert (got - want).abs().max().item() <= 1e-10 * max(1.0, want.abs().max().item())
+
+
+def test_shifted_products_take_grouped_kxk_convs_only():
+    """Rule 'sp': IGCV1's primary conv (groups of several channels) becomes shifted products; a
+    channel-wise 3×3 (IGCV3), a dense one, a strided one and an even kernel keep their kernels."""
+    from igcdesign.latency.steps import shifts
+
+    words = compile_chain(parse_block("igcv1:L=4,M=8").chain, "sp+mm+sv")[1]
+    assert words[0] == "conv 3x3 g=4 as shifted products"
+    assert not any("shifted" in w for w in compile_chain(parse_block("igcv3:C=24").chain, "sp+mm")[1])
+    assert not any("shifted" in w for w in compile_chain(parse_block("regular:C=16").chain, "sp+mm")[1])
+    assert [shifts(3, 1, 4, 32), shifts(3, 2, 4, 32), shifts(4, 1, 4, 32), shifts(1, 1, 4, 32),
+            shifts(3, 1, 32, 32), shifts(3, 1, 1, 32)] == [True, False, False, False, False, False]
+
+
+@pytest.mark.parametrize("plan", ["sp+mm+sv", "sp+mm"])
+def test_shifted_products_export_trace_and_script_at_any_batch(plan):
+    """Traced at batch 1, exported with a dynamic batch (from an example of 2: export fixes a
+    size of 1), scripted, then run at batch 3: the batch is not baked in."""
+    plain, fast = pair(parse_block("igcv1:L=4,M=4").chain, torch.float32, plan=plan)
+    x1, x2, x3 = torch.randn(1, 16, 6, 6), torch.randn(2, 16, 6, 6), torch.randn(3, 16, 6, 6)
+    with torch.no_grad():
+        want = plain(x3)
+        traced = torch.jit.trace(fast, x1)
+        scripted = torch.jit.script(fast)
+        exported = torch.export.export(fast, (x2,), dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=8)},))
+        for runner in (traced, scripted, exported.module()):
+            assert (runner(x3) - want).abs().max().item() <= 1e-5

@@ -188,9 +188,11 @@ def predict(block: Any, *, hw: int = 32, batch: int = 1, impl: str = "fast",
         total = sum(layer.predicted_ms for layer in layers) * factor
         total = max(total, sum(layer.floor_ms for layer in layers))
         plans_ms[plan] = total
-        if best is None or total < best[0]:
-            best = (total, plan, layers)
-    total, plan, layers = best
+        # a step the table knows nothing of is costed at its floor: its plan only wins among such plans
+        rank = (any(layer.source == "floor" for layer in layers), total)
+        if best is None or rank < best[0]:
+            best = (rank, plan, layers)
+    (_, total), plan, layers = best
     result = Prediction(
         predicted_ms=total, floor_ms=sum(layer.floor_ms for layer in layers), layers=layers,
         accuracy=profile.latency_accuracy, impl=impl, plan=plan, hw=hw, batch=batch, plans_ms=plans_ms,

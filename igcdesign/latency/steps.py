@@ -1,8 +1,9 @@
 """The steps a block's module runs, described without torch: what the latency model costs.
 
-A fast module (:mod:`igcdesign.probe.fast`) compiles its chain, under one of four plans, into
+A fast module (:mod:`igcdesign.probe.fast`) compiles its chain, under one of its plans, into
 steps: 1×1 stride-1 group convs as batched matrix products that read the pending shuffle through
-a view, other convs as convolutions (channels-last or contiguous), the shuffle before a conv
+a view, grouped k×k convs as one product per tap on shifted views (plans with 'sp'), other
+convs as convolutions (channels-last or contiguous), the shuffle before a conv
 materialised into its layout, a trailing shuffle or an explicit permutation as a step of its own.
 :func:`plan_steps` applies the same rules to the chain and returns, per step, its shape: the
 :class:`Step` whose :attr:`Step.key` names it in the machine profile's layer table. The plain
@@ -22,12 +23,12 @@ from typing import Any, Sequence
 from igcdesign.errors import IGCError
 from igcdesign.layers import GroupConv, Permute, conv_out_side
 
-PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv")  # igcdesign.probe.fast.PLANS, in the same order
-OPS = ("conv", "matmul", "views", "viewsout", "shuffle", "permute")
+PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv", "sp+mm+sv", "sp+mm")  # igcdesign.probe.fast.PLANS, in order
+OPS = ("conv", "shifted", "matmul", "views", "viewsout", "shuffle", "permute")
 MAX_VIEW_GROUPS = 64  # igcdesign.probe.fast.MAX_VIEW_GROUPS
 LAYOUTS = ("nchw", "nhwc")
 _KEY = re.compile(
-    r"(?P<op>conv|matmul|viewsout|views|shuffle|permute) ci(?P<cin>\d{1,9}) co(?P<cout>\d{1,9}) g(?P<groups>\d{1,9}) "
+    r"(?P<op>conv|shifted|matmul|viewsout|views|shuffle|permute) ci(?P<cin>\d{1,9}) co(?P<cout>\d{1,9}) g(?P<groups>\d{1,9}) "
     r"k(?P<k>\d{1,4}) s(?P<stride>\d{1,4}) hw(?P<hw>\d{1,6}) b(?P<batch>\d{1,6}) "
     r"(?P<cl_in>nchw|nhwc)>(?P<cl_out>nchw|nhwc) sh(?P<shuffle>\d{1,9})"
 )
@@ -37,7 +38,8 @@ _KEY = re.compile(
 class Step:
     """One step on an input of `batch` maps of `hw`×`hw` pixels and `cin` channels.
 
-    conv: a k×k conv with `groups` groups at `stride`; matmul: a 1×1 group conv as a product;
+    conv: a k×k conv with `groups` groups at `stride`; shifted: a grouped k×k stride-1 conv as
+    one batched product per tap on shifted views (``ShiftedStep``, contiguous in and out); matmul: a 1×1 group conv as a product;
     views: a 1×1 group conv as one product per slice of strided views (``GroupViewStep``; on
     channels-last rows when `cl_out`), viewsout: the same writing through the trailing shuffle;
     shuffle: a channel shuffle of `groups` groups, materialised; permute: an explicit permutation
@@ -112,8 +114,10 @@ def check_step(step: Step) -> Step:
     numbers = (step.cin, step.cout, step.groups, step.k, step.stride, step.hw, step.batch)
     if min(numbers) < 1:
         raise IGCError(f"layer key {step.key!r}: every size must be positive")
-    if step.op in ("conv", "matmul", "views", "viewsout") and (step.cin % step.groups or step.cout % step.groups):
+    if step.op in ("conv", "shifted", "matmul", "views", "viewsout") and (step.cin % step.groups or step.cout % step.groups):
         raise IGCError(f"layer key {step.key!r}: {step.groups} groups do not divide the channels")
+    if step.op == "shifted" and not shifts(step.k, step.stride, step.groups, step.cin):
+        raise IGCError(f"layer key {step.key!r}: shifted products need an odd k > 1, stride 1 and grouped channels")
     if step.shuffle and step.cin % step.shuffle:
         raise IGCError(f"layer key {step.key!r}: a shuffle of {step.shuffle} groups does not divide {step.cin} channels")
     return step
@@ -142,7 +146,7 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
     if plan not in PLANS and plan != "plain":
         raise IGCError(f"plan must be one of {', '.join(PLANS)} or plain, got {plan!r}")
     words = plan.split("+")
-    use_cl, use_mm, use_sv = "cl" in words, "mm" in words, "sv" in words
+    use_cl, use_mm, use_sv, use_sp = "cl" in words, "mm" in words, "sv" in words, "sp" in words
     layers_all = list(chain)
     convs = [i for i, layer in enumerate(layers_all) if isinstance(layer, GroupConv)]
     last_conv = convs[-1] if convs else -1
@@ -207,6 +211,8 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
                 tail_layer = ((tail[0], side * side),)
         elif use_mm and pointwise and (groups > 1 or not channels_last):
             step = Step("matmul", cin, cout, groups, 1, 1, side, batch, actual, False, pending)
+        elif use_sp and shifts(k, stride, groups, cin):
+            step = Step("shifted", cin, cout, groups, k, 1, side, batch, actual, False, pending)
         else:
             cl = use_cl and (1 < groups < cin or channels_last)
             step = Step("conv", cin, cout, groups, k, stride, side, batch, actual, cl, pending)
@@ -217,9 +223,15 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
         side = side_out
         pending, pending_layer = 0, None
     flush()
-    if not any(p.step.op in ("conv", "matmul", "views", "viewsout") for p in out):
+    if not any(p.step.op in ("conv", "shifted", "matmul", "views", "viewsout") for p in out):
         raise IGCError("empty chain: nothing to cost")
     return out
+
+
+def shifts(k: int, stride: int, groups: int, cin: int) -> bool:
+    """Whether rule 'sp' runs a conv as shifted products: odd k > 1, stride 1, and more than one
+    group of more than one channel (a dense or a channel-wise conv keeps its kernels)."""
+    return k > 1 and k % 2 == 1 and stride == 1 and 1 < groups < cin
 
 
 def view_rule(channels_last: bool, pending: int, ci: int, tail: int, groups: int) -> str | None:
@@ -252,6 +264,8 @@ def plan_words(steps: Sequence[PlannedStep]) -> list[str]:
                          + (f" into shuffle {s.groups}" if s.op == "viewsout" else ""))
         elif s.op == "conv":
             words.append(f"conv {s.k}x{s.k} g={s.groups}" + (" channels-last" if s.cl_out else "") + via)
+        elif s.op == "shifted":
+            words.append(f"conv {s.k}x{s.k} g={s.groups} as shifted products{via}")
         elif s.op == "shuffle":
             words.append(f"shuffle {s.groups}")
         else:

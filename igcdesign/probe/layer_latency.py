@@ -36,13 +36,15 @@ def step_module(step: Step):
     """The nn.Module that runs `step`, as the fast module builds it (fresh weights)."""
     from torch import nn
 
-    from igcdesign.probe.fast import ConvStep, GroupViewStep, IndexStep, MatmulStep, ShuffleStep
+    from igcdesign.probe.fast import ConvStep, GroupViewStep, IndexStep, MatmulStep, ShiftedStep, ShuffleStep
     from igcdesign.probe.modules import conv_padding
 
     if step.op == "conv":
         conv = nn.Conv2d(step.cin, step.cout, step.k, stride=step.stride, padding=conv_padding(step.k, step.stride),
                          groups=step.groups, bias=False)
         return ConvStep(conv, step.shuffle, step.cl_out)
+    if step.op == "shifted":
+        return ShiftedStep(step.cin, step.cout, step.groups, step.k, step.shuffle)
     if step.op == "matmul":
         return MatmulStep(step.cin, step.cout, step.groups, step.shuffle)
     if step.op in ("views", "viewsout"):
@@ -193,6 +195,8 @@ def seed_steps(hws: Sequence[int] = SEED_HW, batches: Sequence[int] = SEED_BATCH
         ("conv", 1, False, True, False): [(64, 64, 8), (256, 64, 4), (64, 384, 2)],
         ("conv", 3, True, True, True): [(96, 96, 96), (384, 384, 384)],
         ("conv", 3, True, True, False): [(64, 64, 4), (128, 128, 64)] + few_per_group,
+        ("shifted", 3, False, False, False): [(64, 64, 2), (64, 64, 8), (128, 128, 16), (256, 256, 8)] + few_per_group,
+        ("shifted", 3, False, False, True): [(64, 64, 8), (256, 256, 16)],
         ("matmul", 1, False, False, False): [(16, 96, 1), (64, 64, 1), (256, 256, 1), (64, 384, 2),
                                              (384, 64, 2), (256, 256, 8), (512, 128, 4), (1024, 1024, 16)],
         ("matmul", 1, False, False, True): [(64, 64, 8), (256, 256, 8), (256, 256, 64), (1024, 1024, 32)],
