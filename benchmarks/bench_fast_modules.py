@@ -5,7 +5,7 @@ IGCV1 blocks of width ≈ 128, and seeded random chains; at batch 1 and 32 on a 
 For each (block, batch) the plain module (one nn.Conv2d per conv, shuffles materialised) and the
 fast module (igcdesign.probe.fast, its plan chosen by igcdesign.probe.tune and cached in the
 machine profile) get the same weights, are checked equal, and are timed interleaved: `--rounds`
-rounds, each timing plain then fast with blocked_autorange. Reported: the median over rounds of
+rounds, each timing plain then fast with blocked_autorange (fast first in every other round). Reported: the median over rounds of
 fast / plain and of measured / floor, with the IQR over rounds.
 
 The floor comes from this machine's profile (`igcdesign calibrate`); without one for the
@@ -126,8 +126,9 @@ def measure(section: str, spec: str, batch: int, args, profile, threads: int) ->
     with torch.inference_mode():
         err = (plain(x) - fast(x)).abs().max().item()
     plain_ms, fast_ms, plain_best, fast_best = [], [], [], []
-    for _ in range(args.rounds):  # interleaved: load or drift hits both alike
-        for module, medians, bests in ((plain, plain_ms, plain_best), (fast, fast_ms, fast_best)):
+    pair = ((plain, plain_ms, plain_best), (fast, fast_ms, fast_best))
+    for r in range(args.rounds):  # interleaved, in turns: load, drift or going first hits both alike
+        for module, medians, bests in (pair if r % 2 == 0 else pair[::-1]):
             timing = time_module(module, x, device="cpu", threads=threads, min_time=args.min_time)
             medians.append(timing.latency_ms)
             bests.append(timing.min_s * 1e3)
@@ -247,7 +248,7 @@ def write_markdown(path: Path, args, rows, profile, threads, loads, batches, lef
         f"matmul {profile.matmul_macs_per_s / 1e9:.1f} GMAC/s, dense conv {profile.conv_macs_per_s / 1e9:.1f} GMAC/s, "
         f"call {profile.call_s * 1e6:.1f} µs (calibrated {profile.created}, load then {profile.load_average})",
         f"- 1-minute load average during the run: {min(loads):.2f} – {max(loads):.2f} on {os.cpu_count()} CPUs",
-        f"- each row: {args.rounds} interleaved rounds (plain, then fast), blocked_autorange for {args.min_time} s each; "
+        f"- each row: {args.rounds} interleaved rounds (plain then fast, fast then plain in turns), blocked_autorange for {args.min_time} s each; "
         "ms = the least time per call over all blocks of calls (the block least disturbed by other work, which only adds "
         "time; the medians are in the CSV), ratios of those; ± = the IQR over rounds of the per-round median ratios "
         "(the machine's noise); the fast module's plan was chosen by a short measurement "

@@ -274,15 +274,19 @@ def test_drop_tail_and_shuffle_in_are_checked():
 
 @SETTINGS
 @given(st.integers(1, 4), st.integers(2, 4), st.integers(1, 3), st.sampled_from([3, 5]), st.integers(1, 3),
-       st.integers(1, 7), st.integers(1, 7), st.booleans(), st.booleans())
-def test_shifted_products_are_the_grouped_conv(groups_half, per_group, out_per_in, k, batch, h, w, channels_last, shuffle):
+       st.integers(1, 7), st.integers(1, 7), st.booleans(), st.booleans(), st.sampled_from([1, 3000, None]))
+def test_shifted_products_are_the_grouped_conv(groups_half, per_group, out_per_in, k, batch, h, w, channels_last, shuffle,
+                                              chunk_bytes):
     """ShiftedStep against nn.Conv2d with the same weight: float64 to 1e-10, on maps as small as
-    1×1 (every tap but the centre reads padding), either input layout, with a shuffle read first."""
+    1×1 (every tap but the centre reads padding), either input layout, with a shuffle read first,
+    its taps run over one group at a time, a few, or all of them at once."""
     from igcdesign.probe.fast import ShiftedStep
 
     groups = 2 * groups_half
     cin, cout = groups * per_group, groups * per_group * out_per_in
     step = ShiftedStep(cin, cout, groups, k, 2 if shuffle else 0).double()
+    if chunk_bytes is not None:
+        step.chunk_bytes = chunk_bytes
     conv = torch.nn.Conv2d(cin, cout, k, padding=k // 2, groups=groups, bias=False).double()
     with torch.no_grad():
         conv.weight.copy_(step.weight)
@@ -310,10 +314,17 @@ def test_shifted_products_take_grouped_kxk_convs_only():
 
 
 @pytest.mark.parametrize("plan", ["sp+mm+sv", "sp+mm"])
-def test_shifted_products_export_trace_and_script_at_any_batch(plan):
+@pytest.mark.parametrize("chunk_bytes", [1, None])
+def test_shifted_products_export_trace_and_script_at_any_batch(plan, chunk_bytes):
     """Traced at batch 1, exported with a dynamic batch (from an example of 2: export fixes a
-    size of 1), scripted, then run at batch 3: the batch is not baked in."""
+    size of 1), scripted, then run at batch 3: the batch is not baked in, also where the taps run
+    over one group at a time (the runs are of groups, every sample's at once)."""
+    from igcdesign.probe.fast import ShiftedStep
+
     plain, fast = pair(parse_block("igcv1:L=4,M=4").chain, torch.float32, plan=plan)
+    for step in fast.steps:
+        if isinstance(step, ShiftedStep) and chunk_bytes is not None:
+            step.chunk_bytes = chunk_bytes
     x1, x2, x3 = torch.randn(1, 16, 6, 6), torch.randn(2, 16, 6, 6), torch.randn(3, 16, 6, 6)
     with torch.no_grad():
         want = plain(x3)
