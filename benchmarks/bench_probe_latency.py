@@ -188,7 +188,7 @@ def write_markdown(path: Path, args, batches, docs, igcv1_doc, group_doc) -> Non
         "",
         "Latency is the median time of one call for the whole batch (± ? where one timed block left no spread), for the plain "
         "module (one nn.Conv2d per conv) and the fast one (igcdesign.probe.fast, its plan in brackets: cl = grouped k×k "
-        "channels-last, mm = 1×1 convs as matrix products, sv = one product per group on strided views, conv = the plain kernels); × regular is the fast latency over the "
+        "channels-last, mm = 1×1 convs as matrix products, sv = one product per group on strided views, sp = grouped k×k convs as one product per tap on shifted views, conv = the plain kernels); × regular is the fast latency over the "
         "widest regular conv's (its own fastest implementation) of the same budget at the same batch, in the same run.",
         "",
     ]

@@ -62,7 +62,7 @@ def render_probe(document: dict[str, Any]) -> None:
         out.print(document["busy"], style="yellow", markup=False)
     out.print("ms ± IQR: median latency per call and its interquartile range over blocked_autorange blocks; mult_adds per sample; "
               "GMAC/s = batch × mult_adds / latency; × base = latency / the baseline's at that batch; ± ? where a single block was timed (no spread); "
-              "impl: plain (nn.Conv2d per conv) or fast (its plan: cl = grouped k×k channels-last, mm = 1×1 as matrix products, sv = one product per group on strided views; conv = the plain kernels)", style="dim")
+              "impl: plain (nn.Conv2d per conv) or fast (its plan: cl = grouped k×k channels-last, mm = 1×1 as matrix products, sv = one product per group on strided views, sp = grouped k×k as one product per tap on shifted views; conv = the plain kernels)", style="dim")
     if floors:
         out.print(f"floor: per layer max(mult_adds / peak, mem_access × bytes / bandwidth) + call cost on {document['profile']}; "
                   "× floor = latency / floor", markup=False, style="dim")
