@@ -25,7 +25,8 @@ CHILD = "--child"
 
 def child(threads: int | None, seconds: float) -> None:
     """One calibration; prints its profile and the best sample's rate of each figure as JSON."""
-    from igcdesign.probe.calibrate import FIGURES, Sample, Sizes, calibrate, default_buffer_bytes, last_level_cache_bytes, wall_clock
+    from igcdesign.probe.calibrate import (FIGURES, Sample, Sizes, calibrate, default_buffer_bytes, last_level_cache_bytes,
+                                          wall_clock, work_per_call)
     from igcdesign.probe.device import available_memory
     from igcdesign.probe.layer_latency import uses_cpu_clock
 
@@ -42,9 +43,7 @@ def child(threads: int | None, seconds: float) -> None:
 
     sizes = Sizes(default_buffer_bytes("cpu", available_memory("cpu"), last_level_cache_bytes()), seconds=seconds)
     profile = calibrate("cpu", threads, "float32", sizes, clock=recording)
-    n_bytes = profile.sizes["buffer_bytes"]
-    work = dict(zip(FIGURES, (2 * n_bytes, 3 * n_bytes, sizes.matmul_n**3,
-                              sizes.conv_channels**2 * 9 * sizes.conv_hw**2 * sizes.conv_batch)))
+    work = work_per_call(profile.sizes["buffer_bytes"], sizes)
     best = {key: max(work[key] / t for i, t in enumerate(seen) if FIGURES[i % len(FIGURES)] == key)
             for key in work}
     print(json.dumps({"profile": profile.as_dict(), "best": best}))

@@ -25,6 +25,7 @@ from igcdesign.layers import GroupConv, Permute, conv_out_side
 
 PLANS = ("cl+mm", "mm", "cl", "conv", "mm+sv", "cl+mm+sv", "sp+mm+sv", "sp+mm")  # igcdesign.probe.fast.PLANS, in order
 OPS = ("conv", "shifted", "matmul", "views", "viewsout", "shuffle", "permute")
+CONV_OPS = OPS[:5]  # the steps that run a conv (the rest move channels)
 MAX_VIEW_GROUPS = 64  # igcdesign.probe.fast.MAX_VIEW_GROUPS
 LAYOUTS = ("nchw", "nhwc")
 _KEY = re.compile(
@@ -114,7 +115,7 @@ def check_step(step: Step) -> Step:
     numbers = (step.cin, step.cout, step.groups, step.k, step.stride, step.hw, step.batch)
     if min(numbers) < 1:
         raise IGCError(f"layer key {step.key!r}: every size must be positive")
-    if step.op in ("conv", "shifted", "matmul", "views", "viewsout") and (step.cin % step.groups or step.cout % step.groups):
+    if step.op in CONV_OPS and (step.cin % step.groups or step.cout % step.groups):
         raise IGCError(f"layer key {step.key!r}: {step.groups} groups do not divide the channels")
     if step.op == "shifted" and not shifts(step.k, step.stride, step.groups, step.cin):
         raise IGCError(f"layer key {step.key!r}: shifted products need an odd k > 1, stride 1 and grouped channels")
@@ -223,7 +224,7 @@ def plan_steps(chain: Sequence[Any], plan: str, hw: int, batch: int) -> list[Pla
         side = side_out
         pending, pending_layer = 0, None
     flush()
-    if not any(p.step.op in ("conv", "shifted", "matmul", "views", "viewsout") for p in out):
+    if not any(p.step.op in CONV_OPS for p in out):
         raise IGCError("empty chain: nothing to cost")
     return out
 

@@ -268,12 +268,7 @@ def calibrate(
             del buffers, x, y, out, maps, conv
     finally:
         torch.set_num_threads(previous)
-    work = {
-        "copy_bytes_per_s": 2 * n * element,
-        "triad_bytes_per_s": 3 * n * element,
-        "matmul_macs_per_s": m**3,
-        "conv_macs_per_s": ch * ch * 9 * side * side * batch,
-    }
+    work = work_per_call(n * element, sizes)
     kept = {key: keep_undisturbed(values) or values for key, values in samples.items()}  # all disturbed: said by the share
     figures = {key: [work[key] / s.seconds for s in values] if key in work else [s.seconds for s in values]
                for key, values in kept.items()}
@@ -293,6 +288,17 @@ def calibrate(
         default_threads=default_threads,
         clock="cpu" if cpu_time else "wall",
     )
+
+
+def work_per_call(buffer_bytes: int, sizes: Sizes) -> dict[str, int]:
+    """What one call of each rate's kernel does: bytes moved (copy reads and writes the buffer,
+    triad reads two and writes one) or multiply-adds; a rate is this over the call's seconds."""
+    return {
+        "copy_bytes_per_s": 2 * buffer_bytes,
+        "triad_bytes_per_s": 3 * buffer_bytes,
+        "matmul_macs_per_s": sizes.matmul_n**3,
+        "conv_macs_per_s": sizes.conv_channels**2 * 9 * sizes.conv_hw**2 * sizes.conv_batch,
+    }
 
 
 class _Buffers:
