@@ -78,6 +78,13 @@ def shuffled(x: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
     return src.contiguous().view(n, c, h, w)
 
 
+def conv_weight(cin: int, cout: int, groups: int, k: int) -> nn.Parameter:
+    """A weight of nn.Conv2d's shape, (cout, cin/groups, k, k), initialised as nn.Conv2d does."""
+    weight = nn.Parameter(torch.empty(cout, cin // groups, k, k))
+    nn.init.kaiming_uniform_(weight, a=5**0.5)
+    return weight
+
+
 class ConvStep(nn.Module):
     """A conv kept as a conv: the pending shuffle (0: none) materialised into its layout first."""
 
@@ -113,8 +120,7 @@ class ShiftedStep(nn.Module):
         self.k = k
         self.shuffle = shuffle
         self.chunk_bytes = SHIFT_CHUNK_BYTES
-        self.weight = nn.Parameter(torch.empty(cout, cin // groups, k, k))
-        nn.init.kaiming_uniform_(self.weight, a=5**0.5)  # nn.Conv2d's default initialisation
+        self.weight = conv_weight(cin, cout, groups, k)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = shuffled(x, self.shuffle, False) if self.shuffle > 0 else x.contiguous()
@@ -158,8 +164,7 @@ class MatmulStep(nn.Module):
         self.cout = cout
         self.groups = groups
         self.shuffle = shuffle
-        self.weight = nn.Parameter(torch.empty(cout, cin // groups, 1, 1))
-        nn.init.kaiming_uniform_(self.weight, a=5**0.5)  # nn.Conv2d's default initialisation
+        self.weight = conv_weight(cin, cout, groups, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
@@ -208,8 +213,7 @@ class GroupViewStep(nn.Module):
         self.shuffle = shuffle
         self.shuffle_out = shuffle_out
         self.rows = rows
-        self.weight = nn.Parameter(torch.empty(cout, cin // groups, 1, 1))
-        nn.init.kaiming_uniform_(self.weight, a=5**0.5)
+        self.weight = conv_weight(cin, cout, groups, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
